@@ -1,0 +1,198 @@
+#define _GNU_SOURCE
+#include "cswiftbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+
+#define SB_CHILD_STACK (64 * 1024)
+
+static void child_fail(int fd, const char *step) {
+    int e = errno;
+    if (fd >= 0) {
+        char buf[96];
+        int n = snprintf(buf, sizeof buf, "%s:%d\n", step, e);
+        if (n > 0) { ssize_t w = write(fd, buf, (size_t)n); (void)w; }
+    }
+    _exit(127);
+}
+
+// Runs in the child: joins, unshares, waits for the parent, drops to ns root, execs.
+static int child_steps(const struct sb_spawn *s) {
+    for (int i = 0; i < s->join_count; i++)
+        if (setns(s->join_fds[i], 0) < 0) child_fail(s->error_fd, "setns");
+    if (s->unshare_flags && unshare(s->unshare_flags) < 0) child_fail(s->error_fd, "unshare");
+    if (s->wait_fd >= 0) {
+        char c;
+        ssize_t r;
+        do { r = read(s->wait_fd, &c, 1); } while (r < 0 && errno == EINTR);
+        if (r != 1) { errno = ECONNABORTED; child_fail(s->error_fd, "wait-for-parent"); }
+    }
+    if (s->become_root) {
+        if (setresgid(0, 0, 0) < 0) child_fail(s->error_fd, "setresgid");
+        if (setresuid(0, 0, 0) < 0) child_fail(s->error_fd, "setresuid");
+    }
+    if (s->exec_fd >= 0) syscall(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+    else execve(s->path, s->argv, s->envp);
+    child_fail(s->error_fd, "execve");
+    return 127;
+}
+
+static int clone_entry(void *arg) { return child_steps((const struct sb_spawn *)arg); }
+
+pid_t sb_spawn_process(const struct sb_spawn *spec) {
+    void *stack = mmap(NULL, SB_CHILD_STACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return -1;
+    pid_t pid = clone(clone_entry, (char *)stack + SB_CHILD_STACK,
+                      spec->clone_flags | SIGCHLD, (void *)spec);
+    int e = errno;
+    munmap(stack, SB_CHILD_STACK);
+    errno = e;
+    return pid;
+}
+
+pid_t sb_spawn_joined(const struct sb_spawn *spec, int pid_fd) {
+    pid_t mid = fork();
+    if (mid != 0) return mid;
+    // Intermediate: join everything, then fork so a joined pid namespace applies.
+    for (int i = 0; i < spec->join_count; i++)
+        if (setns(spec->join_fds[i], 0) < 0) child_fail(spec->error_fd, "setns");
+    pid_t pid = fork();
+    if (pid < 0) child_fail(spec->error_fd, "fork");
+    if (pid == 0) {
+        struct sb_spawn rest = *spec;
+        rest.join_count = 0;
+        child_steps(&rest);
+    }
+    int32_t p = pid;
+    ssize_t w = write(pid_fd, &p, sizeof p);
+    _exit(w == sizeof p ? 0 : 1);
+}
+
+int sb_setns(int fd, int nstype) { return setns(fd, nstype); }
+int sb_unshare(int flags) { return unshare(flags); }
+int sb_pivot_root(const char *n, const char *o) { return (int)syscall(SYS_pivot_root, n, o); }
+int sb_prctl(int o, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+    return prctl(o, a2, a3, a4, a5);
+}
+int sb_mount(const char *s, const char *t, const char *f, unsigned long fl, const char *d) {
+    return mount(s, t, f, fl, d);
+}
+int sb_umount2(const char *t, int f) { return umount2(t, f); }
+int sb_sethostname(const char *n, size_t l) { return sethostname(n, l); }
+int sb_setdomainname(const char *n, size_t l) { return setdomainname(n, l); }
+int sb_setgroups(size_t n, const gid_t *l) { return setgroups(n, l); }
+int sb_setresuid(uid_t u) { return setresuid(u, u, u); }
+int sb_setresgid(gid_t g) { return setresgid(g, g, g); }
+
+int sb_capget(int pid, struct sb_caps *c) {
+    struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, pid };
+    struct __user_cap_data_struct d[2];
+    memset(d, 0, sizeof d);
+    if (syscall(SYS_capget, &h, d) < 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        c->effective[i] = d[i].effective;
+        c->permitted[i] = d[i].permitted;
+        c->inheritable[i] = d[i].inheritable;
+    }
+    return 0;
+}
+
+int sb_capset(const struct sb_caps *c) {
+    struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct d[2];
+    for (int i = 0; i < 2; i++) {
+        d[i].effective = c->effective[i];
+        d[i].permitted = c->permitted[i];
+        d[i].inheritable = c->inheritable[i];
+    }
+    return (int)syscall(SYS_capset, &h, d);
+}
+
+int sb_send_fd(int sock, int fd, const char *name) {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct iovec iov = { (void *)name, strlen(name) ? strlen(name) : 1 };
+    if (!strlen(name)) iov.iov_base = (void *)"x";
+    struct msghdr m = { 0 };
+    m.msg_iov = &iov; m.msg_iovlen = 1;
+    m.msg_control = cbuf; m.msg_controllen = sizeof cbuf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &m, 0) < 0 ? -1 : 0;
+}
+
+int sb_recv_fd(int sock) {
+    char buf[256], cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { buf, sizeof buf };
+    struct msghdr m = { 0 };
+    m.msg_iov = &iov; m.msg_iovlen = 1;
+    m.msg_control = cbuf; m.msg_controllen = sizeof cbuf;
+    if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) < 0) return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (!c || c->cmsg_type != SCM_RIGHTS) { errno = EBADMSG; return -1; }
+    int fd; memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+int sb_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+int sb_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+int sb_close_range_cloexec(unsigned int first) {
+    return (int)syscall(SYS_close_range, first, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+}
+int sb_memfd_create(const char *name, unsigned int flags) { return (int)syscall(SYS_memfd_create, name, flags); }
+int sb_openat2_in_root(int dirfd, const char *path, int flags, int mode) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)flags | O_CLOEXEC;
+    how.mode = (flags & O_CREAT) ? (uint64_t)mode : 0;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+int sb_execveat(int dirfd, const char *p, char *const a[], char *const e[], int f) {
+    return (int)syscall(SYS_execveat, dirfd, p, a, e, f);
+}
+int sb_seccomp_set_filter(unsigned int flags, const void *prog) {
+    return (int)syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, prog);
+}
+int sb_personality(unsigned long p) { return personality(p); }
+int sb_wexitstatus(int s) { return WEXITSTATUS(s); }
+int sb_wtermsig(int s) { return WTERMSIG(s); }
+int sb_wifexited(int s) { return WIFEXITED(s); }
+int sb_wifsignaled(int s) { return WIFSIGNALED(s); }
+int sb_wifstopped(int s) { return WIFSTOPPED(s); }
+int sb_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int sb_open_pty(int *master, char *slave_name, size_t len) {
+    int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -1;
+    if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, slave_name, len) != 0) { close(m); return -1; }
+    *master = m;
+    return 0;
+}
+int sb_set_ctty(int fd) { return ioctl(fd, TIOCSCTTY, 0); }
+int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols) {
+    struct winsize w = { rows, cols, 0, 0 };
+    return ioctl(fd, TIOCSWINSZ, &w);
+}
+int sb_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+int sb_dup3(int o, int n, int f) { return dup3(o, n, f); }

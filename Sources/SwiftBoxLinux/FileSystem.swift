@@ -1,0 +1,240 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small throwing wrappers over file system calls. Paths are plain strings:
+/// this module stays free of Foundation so that `swiftbox init` starts fast.
+public enum FS {
+    /// Reads a whole file.
+    public static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SwiftBoxError.system("open \(path)") }
+        defer { close(fd) }
+        return try readAll(fd: fd, what: path)
+    }
+
+    /// Reads a whole file as UTF-8 text.
+    public static func readString(_ path: String) throws -> String {
+        String(decoding: try read(path), as: UTF8.self)
+    }
+
+    /// Reads until EOF from a descriptor.
+    public static func readAll(fd: Int32, what: String) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SwiftBoxError.system("read \(what)")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+
+    /// Writes `bytes` to `path` with a single write(2) (cgroup and proc files
+    /// need exactly one write), creating it with `mode` when `create` is set.
+    public static func write(_ path: String, _ bytes: [UInt8], create: Bool = false,
+                             truncate: Bool = true, mode: mode_t = 0o644) throws {
+        var flags = O_WRONLY | O_CLOEXEC
+        if create { flags |= O_CREAT }
+        if truncate { flags |= O_TRUNC }
+        let fd = open(path, flags, mode)
+        if fd < 0 { throw SwiftBoxError.system("open \(path) for writing") }
+        defer { close(fd) }
+        try writeAll(fd: fd, bytes, what: path)
+    }
+
+    /// Writes a string to a file (see `write(_:_:create:truncate:mode:)`).
+    public static func write(_ path: String, _ text: String, create: Bool = false,
+                             truncate: Bool = true, mode: mode_t = 0o644) throws {
+        try write(path, Array(text.utf8), create: create, truncate: truncate, mode: mode)
+    }
+
+    /// Writes every byte to a descriptor.
+    public static func writeAll(fd: Int32, _ bytes: [UInt8], what: String) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SwiftBoxError.system("write \(what)")
+            }
+            off += n
+        }
+    }
+
+    /// Writes a file atomically: a temporary file in the same folder, fsync, rename.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        if fd < 0 { throw SwiftBoxError.system("create \(tmp)") }
+        do {
+            try writeAll(fd: fd, bytes, what: tmp)
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        if rename(tmp, path) != 0 {
+            let e = errno
+            unlink(tmp)
+            throw SwiftBoxError.system("rename \(tmp) to \(path)", errno: e)
+        }
+    }
+
+    /// Whether anything exists at `path` (without following a final symlink).
+    public static func exists(_ path: String) -> Bool {
+        var st = Glibc.stat()
+        return lstat(path, &st) == 0
+    }
+
+    /// The `stat` of a path, following symlinks; nil if it does not exist.
+    public static func info(_ path: String) -> Glibc.stat? {
+        var st = Glibc.stat()
+        return stat(path, &st) == 0 ? st : nil
+    }
+
+    /// Whether `path` is a directory (following symlinks).
+    public static func isDirectory(_ path: String) -> Bool {
+        guard let st = info(path) else { return false }
+        return (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Creates a directory and any missing parents.
+    public static func mkdirAll(_ path: String, mode: mode_t = 0o755) throws {
+        if path.isEmpty || isDirectory(path) { return }
+        let parent = dirname(path)
+        if parent != path { try mkdirAll(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw SwiftBoxError.system("create directory \(path)")
+        }
+    }
+
+    /// Removes a file, a symlink or a directory tree. Does not cross mount points
+    /// (a mount below would make rmdir fail with EBUSY, which is reported).
+    public static func removeAll(_ path: String) throws {
+        var st = Glibc.stat()
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT { return }
+            throw SwiftBoxError.system("stat \(path)")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in try list(path) { try removeAll(path + "/" + name) }
+            if rmdir(path) != 0 && errno != ENOENT { throw SwiftBoxError.system("remove directory \(path)") }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw SwiftBoxError.system("remove \(path)")
+        }
+    }
+
+    /// The names in a directory, without `.` and `..`.
+    public static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SwiftBoxError.system("open directory \(path)") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The target of a symbolic link.
+    public static func readLink(_ path: String) throws -> String {
+        var buf = [CChar](repeating: 0, count: 4097)
+        let n = readlink(path, &buf, 4096)
+        if n < 0 { throw SwiftBoxError.system("read link \(path)") }
+        buf[n] = 0
+        return String(cString: buf)
+    }
+
+    /// The parent folder of a path (`/a/b` → `/a`, `b` → `.`).
+    public static func dirname(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "." }
+        if slash == p.startIndex { return "/" }
+        return String(p[..<slash])
+    }
+
+    /// The last component of a path.
+    public static func basename(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        guard let slash = p.lastIndex(of: "/") else { return p }
+        return String(p[p.index(after: slash)...])
+    }
+
+    /// Joins a path onto a base, treating an absolute `path` as relative to `base`.
+    public static func join(_ base: String, _ path: String) -> String {
+        var b = base
+        while b.count > 1 && b.hasSuffix("/") { b.removeLast() }
+        var p = Substring(path)
+        while p.hasPrefix("/") { p = p.dropFirst() }
+        if p.isEmpty { return b }
+        return b == "/" ? "/" + p : b + "/" + p
+    }
+
+    /// Makes a path absolute against the current directory and removes `.`/`..`
+    /// lexically (no symlinks are followed).
+    public static func absolute(_ path: String) -> String {
+        var full = path
+        if !path.hasPrefix("/") {
+            var buf = [CChar](repeating: 0, count: 4097)
+            if getcwd(&buf, 4096) != nil { full = String(cString: buf) + "/" + path }
+        }
+        return clean(full)
+    }
+
+    /// Removes `.`, `..` and repeated slashes lexically from an absolute path.
+    public static func clean(_ path: String) -> String {
+        var parts: [Substring] = []
+        for c in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if c == "." { continue }
+            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(c)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Resolves `path` inside `root` as if `root` were `/`: symlinks (absolute or
+    /// relative) are followed but can never climb above `root`. Missing trailing
+    /// components are kept as they are. This is the defence against a mount
+    /// destination that escapes the rootfs through a symlink.
+    public static func resolveInRoot(_ root: String, _ path: String) throws -> String {
+        var resolved: [String] = []
+        var pending = path.split(separator: "/").map(String.init).reversed() as [String]
+        var links = 0
+        while let comp = pending.popLast() {
+            if comp == "." || comp.isEmpty { continue }
+            if comp == ".." { if !resolved.isEmpty { resolved.removeLast() }; continue }
+            let candidate = join(root, (resolved + [comp]).joined(separator: "/"))
+            var st = Glibc.stat()
+            if lstat(candidate, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
+                links += 1
+                if links > 255 { throw SwiftBoxError("cannot resolve \(path) in \(root): too many symbolic links", errno: ELOOP) }
+                let target = try readLink(candidate)
+                if target.hasPrefix("/") { resolved = [] }
+                pending.append(contentsOf: target.split(separator: "/").map(String.init).reversed())
+                continue
+            }
+            resolved.append(comp)
+        }
+        return join(root, resolved.joined(separator: "/"))
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and newlines.
+    public func trimmingWhitespace() -> String {
+        let ws: Set<Character> = [" ", "\n", "\t", "\r"]
+        guard let start = firstIndex(where: { !ws.contains($0) }) else { return "" }
+        let end = lastIndex(where: { !ws.contains($0) })!
+        return String(self[start...end])
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSwiftBox
+import SwiftBoxLinux
+import SwiftBoxOCI
+import SwiftBoxCgroups
+
+/// Options of `create` (and `run`), as runc's flags.
+public struct CreateOptions: Sendable {
+    public var root: StateRoot
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var noPivot: Bool
+    public var systemdCgroup: Bool
+    public init(root: StateRoot = StateRoot(), pidFile: String? = nil, consoleSocket: String? = nil,
+                noPivot: Bool = false, systemdCgroup: Bool = false) {
+        self.root = root; self.pidFile = pidFile; self.consoleSocket = consoleSocket
+        self.noPivot = noPivot; self.systemdCgroup = systemdCgroup
+    }
+}
+
+/// A container under a state root: the runtime-spec operations.
+public struct Container {
+    public let id: String
+    public let root: StateRoot
+
+    public init(id: String, root: StateRoot = StateRoot()) {
+        self.id = id
+        self.root = root
+    }
+
+    /// `create`: builds the container and leaves its process blocked until `start`.
+    /// On any failure nothing is left behind: no process, cgroup or state folder.
+    @discardableResult
+    public static func create(id: String, bundle: String, options: CreateOptions = CreateOptions()) throws -> Container {
+        try StateRoot.validate(id: id)
+        let config = try BundleConfig(bundle: bundle)
+        let spec = config.spec
+        let cgroup = try ContainerCgroup(id: id, cgroupsPath: spec.linux?.cgroupsPath, systemd: options.systemdCgroup)
+        try FS.mkdirAll(options.root.path, mode: 0o700)
+        let dir = options.root.directory(of: id)
+        if mkdir(dir, 0o711) != 0 {
+            if errno == EEXIST { throw SwiftBoxError("container \"\(id)\" already exists under \(options.root.path)", errno: EEXIST) }
+            throw SwiftBoxError.system("create state folder \(dir)")
+        }
+        var pid: pid_t = 0
+        var cgroupCreated = false
+        do {
+            try FS.write(options.root.configFile(of: id), try JSONDocument.encode(spec), create: true, mode: 0o600)
+            let fifo = options.root.fifo(of: id)
+            if mkfifo(fifo, 0o622) != 0 { throw SwiftBoxError.system("create exec fifo \(fifo)") }
+            _ = chmod(fifo, 0o622) // umask
+            var record = ContainerRecord(id: id, bundle: config.bundle, rootfs: config.rootfs, pid: 0, pidStartTime: 0,
+                                         created: rfc3339Now(), annotations: spec.annotations, cgroupPath: cgroup.path,
+                                         systemdCgroup: options.systemdCgroup, started: false, exitStatus: nil,
+                                         ociVersion: spec.ociVersion)
+            try cgroup.create(resources: spec.linux?.resources)
+            cgroupCreated = true
+            let launch = try InitLauncher(spec: spec, consoleSocket: options.consoleSocket)
+            pid = try launch.spawn(cgroup: cgroup)
+            record.pid = pid
+            record.pidStartTime = Sys.startTime(of: pid) ?? 0
+            let request = InitRequest(kind: .create, id: id, spec: spec, bundle: config.bundle, rootfs: config.rootfs,
+                                      noPivot: options.noPivot, fifo: fifo, consoleSocketFD: launch.consoleChildFD,
+                                      seccompCache: options.root.path + "/.seccomp",
+                                      newUTS: launch.newNamespaces.contains("uts"),
+                                      newMount: launch.newNamespaces.contains("mount"))
+            try launch.converse(request) { message in
+                // prestart (deprecated) and createRuntime run in the runtime's namespaces.
+                let state = OCIState(ociVersion: spec.ociVersion, id: id, status: .creating, pid: pid,
+                                     bundle: config.bundle, annotations: spec.annotations)
+                try HookRunner.run(spec.hooks?.prestart, phase: "prestart", state: state)
+                try HookRunner.run(spec.hooks?.createRuntime, phase: "createRuntime", state: state)
+            }
+            try options.root.save(record)
+            if let pidFile = options.pidFile {
+                try FS.writeAtomically(FS.absolute(pidFile), Array("\(pid)".utf8))
+            }
+        } catch {
+            if pid > 0 {
+                Glibc.kill(pid, SIGKILL)
+                _ = try? Sys.wait(pid)
+            }
+            if cgroupCreated { try? cgroup.destroy() }
+            try? FS.removeAll(dir)
+            throw error
+        }
+        return Container(id: id, root: options.root)
+    }
+}

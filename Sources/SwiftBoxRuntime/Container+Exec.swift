@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSwiftBox
+import SwiftBoxLinux
+import SwiftBoxOCI
+import SwiftBoxCgroups
+
+/// Options of `exec`.
+public struct ExecOptions: Sendable {
+    public var detach: Bool
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public init(detach: Bool = false, pidFile: String? = nil, consoleSocket: String? = nil) {
+        self.detach = detach; self.pidFile = pidFile; self.consoleSocket = consoleSocket
+    }
+}
+
+extension Container {
+    /// The container's own process settings, as the base for an `exec`.
+    public func baseProcess() throws -> Process {
+        guard let p = try root.spec(of: id).process else { throw SwiftBoxError("container \"\(id)\" has no process") }
+        return p
+    }
+
+    /// `exec`: runs another process in the container's namespaces and cgroup.
+    /// Returns its pid when detached, otherwise waits and returns its exit code.
+    public func exec(_ process: Process, options: ExecOptions = ExecOptions()) throws -> Int32 {
+        let r = try record()
+        let status = root.status(of: r)
+        guard status == .running || status == .created else {
+            throw SwiftBoxError("cannot exec in container \"\(id)\": it is \(status.rawValue)")
+        }
+        guard process.args?.isEmpty == false else { throw SwiftBoxError("exec: no command given") }
+        var spec = try root.spec(of: id)
+        spec.process = process
+        if !options.detach {
+            // The exec'd process is a grandchild: become its subreaper to wait for it.
+            _ = sb_child_subreaper()
+            ProcessWaiter.blockSignals()
+        }
+        let launch = try InitLauncher(joining: r.pid, spec: spec, consoleSocket: options.consoleSocket)
+        let pid = try launch.spawnJoined(cgroup: try cgroup(r))
+        do {
+            let request = InitRequest(kind: .exec, id: id, spec: spec, bundle: r.bundle, rootfs: r.rootfs,
+                                      noPivot: false, fifo: nil, consoleSocketFD: launch.consoleChildFD,
+                                      seccompCache: root.path + "/.seccomp", newUTS: false, newMount: false)
+            try launch.converse(request) { _ in }
+        } catch {
+            Glibc.kill(pid, SIGKILL)
+            throw error
+        }
+        if let pidFile = options.pidFile {
+            try FS.writeAtomically(FS.absolute(pidFile), Array("\(pid)".utf8))
+        }
+        if options.detach { return pid }
+        return ProcessWaiter.wait(for: pid)
+    }
+
+    /// `run`: create, start, wait with signal forwarding, delete; returns the
+    /// exit code. With `detach`, returns 0 once the container has started.
+    public static func run(id: String, bundle: String, options: CreateOptions = CreateOptions(),
+                           detach: Bool = false) throws -> Int32 {
+        if !detach { ProcessWaiter.blockSignals() }
+        let c = try Container.create(id: id, bundle: bundle, options: options)
+        let pid: pid_t
+        do {
+            pid = try c.record().pid
+            try c.start()
+        } catch {
+            try? c.delete(force: true)
+            throw error
+        }
+        if detach { return 0 }
+        let code = ProcessWaiter.wait(for: pid)
+        var r = try c.record()
+        r.exitStatus = code
+        try? c.root.save(r)
+        try c.delete(force: true)
+        return code
+    }
+}

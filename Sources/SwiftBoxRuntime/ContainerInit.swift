@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSwiftBox
+import SwiftBoxLinux
+import SwiftBoxOCI
+import SwiftBoxSeccomp
+
+/// `swiftbox init`: the fresh, single-threaded process the trampoline execs in
+/// the container's new namespaces. It reads its orders from the init channel,
+/// builds the container, reports back, waits for `start`, and execs.
+public enum ContainerInit {
+    /// The environment variable naming the init channel's descriptor.
+    static let channelVariable = "_SWIFTBOX_INIT_FD"
+
+    /// Entry point; never returns.
+    public static func main() -> Never {
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+        guard let v = getenv(channelVariable), let fd = Int32(String(cString: v)) else {
+            fputs("swiftbox init: only swiftbox itself starts init\n", stderr)
+            exit(2)
+        }
+        unsetenv(channelVariable)
+        let channel = InitChannel(fd: fd)
+        do {
+            guard let request = try channel.receive(InitRequest.self) else { exit(1) }
+            switch request.kind {
+            case .create: try create(request, channel)
+            case .exec: try exec(request, channel)
+            }
+        } catch {
+            let e = error as? SwiftBoxError ?? SwiftBoxError("\(error)")
+            if (try? channel.send(InitMessage(kind: .error, message: e.message, errno: e.errno))) == nil {
+                fputs("swiftbox init: \(e.message)\n", stderr)
+            }
+            exit(127)
+        }
+    }
+
+    static func awaitProceed(_ channel: InitChannel) throws {
+        guard let m = try channel.receive(InitMessage.self) else {
+            throw SwiftBoxError("the parent went away during create")
+        }
+        if m.kind != .proceed { throw SwiftBoxError("unexpected message \(m.kind) from the parent") }
+    }
+
+    static func create(_ req: InitRequest, _ channel: InitChannel) throws -> Never {
+        let spec = req.spec
+        guard let process = spec.process else { throw SwiftBoxError("process: missing") }
+        // Non-dumpable until execve: no container process can open /proc/1/exe
+        // (the host's swiftbox binary) or our memory while we set up.
+        _ = sb_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
+        let inUserNS = spec.linux?.namespaces?.contains(where: { $0.type == "user" }) ?? false
+        let rootfs = RootfsSetup(spec: spec, rootfs: req.rootfs, bundle: req.bundle, inUserNamespace: inUserNS)
+        if req.newMount { try rootfs.prepare() }
+        // The FIFO lives on the host: hold it by an O_PATH descriptor across pivot_root.
+        var fifoFD: Int32 = -1
+        if let fifo = req.fifo {
+            fifoFD = open(fifo, SB_O_PATH | O_CLOEXEC)
+            if fifoFD < 0 { throw SwiftBoxError.system("open exec fifo \(fifo)") }
+        }
+        if !(spec.hooks?.prestart ?? []).isEmpty || !(spec.hooks?.createRuntime ?? []).isEmpty {
+            try channel.send(InitMessage(kind: .runtimeHooks))
+            try awaitProceed(channel)
+        }
+        let state = OCIState(ociVersion: spec.ociVersion, id: req.id, status: .created, pid: getpid(),
+                             bundle: req.bundle, annotations: spec.annotations)
+        try HookRunner.run(spec.hooks?.createContainer, phase: "createContainer", state: state)
+        if req.newMount {
+            try rootfs.pivot(noPivot: req.noPivot)
+            try rootfs.finish()
+        } else if chdir("/") != 0 {
+            throw SwiftBoxError.system("chdir to /")
+        }
+        if req.newUTS {
+            if let h = spec.hostname, sb_sethostname(h, h.utf8.count) != 0 { throw SwiftBoxError.system("set hostname \(h)") }
+            if let d = spec.domainname, sb_setdomainname(d, d.utf8.count) != 0 { throw SwiftBoxError.system("set domainname \(d)") }
+        }
+        for (key, value) in (spec.linux?.sysctl ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let path = "/proc/sys/" + key.replacing(".", with: "/")
+            do { try FS.write(path, value) } catch let e as SwiftBoxError {
+                throw SwiftBoxError("linux.sysctl \(key): \(e.message)", errno: e.errno)
+            }
+        }
+        try ProcessSetup.applyRlimits(process.rlimits)
+        try ProcessSetup.applyOOMScoreAdj(process.oomScoreAdj)
+        if let p = spec.linux?.personality {
+            guard p.domain == "LINUX" || p.domain == "LINUX32" else {
+                throw SwiftBoxError("linux.personality.domain: \"\(p.domain)\" is not LINUX or LINUX32")
+            }
+            if sb_personality(p.domain == "LINUX32" ? 0x0008 : 0) < 0 { throw SwiftBoxError.system("set personality \(p.domain)") }
+        }
+        if process.terminal == true {
+            guard let fd = req.consoleSocketFD else { throw SwiftBoxError("process.terminal needs --console-socket") }
+            try ProcessSetup.setupConsole(socketFD: fd, size: process.consoleSize)
+        }
+        if chdir(process.cwd) != 0 { throw SwiftBoxError.system("chdir to process.cwd \(process.cwd)") }
+        let program = try ProcessSetup.resolveExecutable(process)
+        try channel.send(InitMessage(kind: .created))
+        close(channel.fd)
+
+        // Blocks until `swiftbox start` opens the other end.
+        if fifoFD >= 0 {
+            let w = open("/proc/self/fd/\(fifoFD)", O_WRONLY | O_CLOEXEC)
+            if w < 0 { throw SwiftBoxError.system("open exec fifo for start") }
+            var zero: UInt8 = 0x30
+            _ = write(w, &zero, 1)
+            close(w)
+            close(fifoFD)
+        }
+        try HookRunner.run(spec.hooks?.startContainer, phase: "startContainer",
+                           state: OCIState(ociVersion: spec.ociVersion, id: req.id, status: .running, pid: getpid(),
+                                           bundle: req.bundle, annotations: spec.annotations))
+        try ProcessSetup.becomeUser(process)
+        if let seccomp = spec.linux?.seccomp {
+            try SeccompFilter.load(seccomp, cacheDirectory: req.seccompCache)
+        }
+        try ProcessSetup.exec(program, process)
+    }
+
+    /// An `exec` into a running container: the trampoline already joined its
+    /// namespaces (mount included) and cgroup; finish like create does.
+    static func exec(_ req: InitRequest, _ channel: InitChannel) throws -> Never {
+        _ = sb_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
+        guard let process = req.spec.process else { throw SwiftBoxError("process: missing") }
+        try ProcessSetup.applyRlimits(process.rlimits)
+        try ProcessSetup.applyOOMScoreAdj(process.oomScoreAdj)
+        if process.terminal == true {
+            guard let fd = req.consoleSocketFD else { throw SwiftBoxError("--tty needs --console-socket") }
+            try ProcessSetup.setupConsole(socketFD: fd, size: process.consoleSize)
+        }
+        if chdir(process.cwd) != 0 { throw SwiftBoxError.system("chdir to \(process.cwd)") }
+        let program = try ProcessSetup.resolveExecutable(process)
+        try ProcessSetup.becomeUser(process)
+        if let seccomp = req.spec.linux?.seccomp {
+            try SeccompFilter.load(seccomp, cacheDirectory: req.seccompCache)
+        }
+        try channel.send(InitMessage(kind: .created))
+        close(channel.fd)
+        try ProcessSetup.exec(program, process)
+    }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SwiftBoxLinux
+import SwiftBoxOCI
+
+/// What the parent tells a fresh `swiftbox init`.
+struct InitRequest: Codable {
+    enum Kind: String, Codable { case create, exec }
+    var kind: Kind
+    var id: String
+    /// The container config (create) or a config whose `process` is the one to exec.
+    var spec: Spec
+    var bundle: String
+    var rootfs: String
+    var noPivot: Bool
+    /// The exec FIFO `create` leaves init blocked on.
+    var fifo: String?
+    /// Descriptor number of the console socket, when the process wants a terminal.
+    var consoleSocketFD: Int32?
+    /// Where compiled seccomp filters are cached.
+    var seccompCache: String?
+    /// Whether namespaces were freshly created (hostname etc. only apply then).
+    var newUTS: Bool
+    var newMount: Bool
+}
+
+/// One message on the init channel, each a JSON line.
+struct InitMessage: Codable {
+    enum Kind: String, Codable {
+        /// init → parent: mounts are done; run prestart/createRuntime hooks now.
+        case runtimeHooks
+        /// parent → init: go on.
+        case proceed
+        /// init → parent: everything but the user process is ready.
+        case created
+        /// init → parent: setup failed.
+        case error
+    }
+    var kind: Kind
+    var message: String?
+    var errno: Int32?
+}
+
+/// A line-framed JSON channel over a socket.
+final class InitChannel {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(fd: Int32) { self.fd = fd }
+
+    func send<T: Encodable>(_ value: T) throws {
+        var bytes = try JSONDocument.encode(value)
+        bytes.append(0x0A)
+        try FS.writeAll(fd: fd, bytes, what: "init channel")
+    }
+
+    /// Reads the next line; nil at end of stream.
+    func receiveLine() throws -> [UInt8]? {
+        while true {
+            if let nl = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<nl])
+                buffer.removeSubrange(...nl)
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SwiftBoxError.system("read init channel")
+            }
+            if n == 0 { return buffer.isEmpty ? nil : { let b = buffer; buffer = []; return b }() }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    func receive<T: Decodable>(_ type: T.Type) throws -> T? {
+        guard let line = try receiveLine() else { return nil }
+        return try JSONDocument.decode(type, from: line, file: "init channel")
+    }
+}

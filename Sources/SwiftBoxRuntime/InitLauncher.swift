@@ -1,0 +1,277 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSwiftBox
+import SwiftBoxLinux
+import SwiftBoxOCI
+import SwiftBoxCgroups
+
+/// Starts `swiftbox init` through the C trampoline in new or joined namespaces,
+/// places it in its cgroup, writes user-namespace maps and time offsets, then
+/// talks to it over the init channel.
+final class InitLauncher {
+    static let flagByType: [String: Int32] = [
+        "pid": SB_CLONE_NEWPID, "network": SB_CLONE_NEWNET, "mount": SB_CLONE_NEWNS, "ipc": SB_CLONE_NEWIPC,
+        "uts": SB_CLONE_NEWUTS, "user": SB_CLONE_NEWUSER, "cgroup": SB_CLONE_NEWCGROUP, "time": SB_CLONE_NEWTIME,
+    ]
+    static let procName: [String: String] = [
+        "pid": "pid", "network": "net", "mount": "mnt", "ipc": "ipc", "uts": "uts", "user": "user",
+        "cgroup": "cgroup", "time": "time",
+    ]
+
+    let spec: Spec
+    /// Namespace types created fresh (not joined by path).
+    private(set) var newNamespaces: Set<String> = []
+    private var joinFDs: [Int32] = []
+    private var parentSocket: Int32 = -1
+    private var childSocket: Int32 = -1
+    private var consoleFD: Int32 = -1
+    /// The console socket's descriptor number as init sees it.
+    var consoleChildFD: Int32? { consoleFD >= 0 ? consoleFD : nil }
+    private(set) var pid: pid_t = 0
+
+    /// Prepares a launch for `create`: new namespaces from the spec, joined ones by path.
+    init(spec: Spec, consoleSocket: String?) throws {
+        self.spec = spec
+        // The user namespace is joined first so later joins are checked against it.
+        let ordered = (spec.linux?.namespaces ?? []).sorted { ($0.type == "user" ? 0 : 1) < ($1.type == "user" ? 0 : 1) }
+        do {
+            for ns in ordered {
+                if let path = ns.path {
+                    let fd = open(path, O_RDONLY | O_CLOEXEC)
+                    if fd < 0 { throw SwiftBoxError.system("open \(ns.type) namespace \(path)") }
+                    joinFDs.append(fd)
+                } else {
+                    newNamespaces.insert(ns.type)
+                }
+            }
+            try openChannel(consoleSocket: consoleSocket)
+        } catch {
+            closeAll()
+            throw error
+        }
+    }
+
+    /// Prepares a launch for `exec`: join every namespace of a running init.
+    init(joining initPID: pid_t, spec: Spec, consoleSocket: String?) throws {
+        self.spec = spec
+        do {
+            for type in ["user", "ipc", "uts", "network", "cgroup", "time", "pid", "mount"] {
+                let path = "/proc/\(initPID)/ns/\(Self.procName[type]!)"
+                guard let theirs = FS.info(path) else { continue }
+                // Joining the namespace we are already in fails for user namespaces and is a no-op otherwise.
+                if let ours = FS.info("/proc/self/ns/\(Self.procName[type]!)"), ours.st_ino == theirs.st_ino { continue }
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                if fd < 0 { throw SwiftBoxError.system("open \(path)") }
+                joinFDs.append(fd)
+                if type == "user" { newNamespaces.insert("joined-user") }
+            }
+            try openChannel(consoleSocket: consoleSocket)
+        } catch {
+            closeAll()
+            throw error
+        }
+    }
+
+    private func openChannel(consoleSocket: String?) throws {
+        (parentSocket, childSocket) = try Sys.socketPair()
+        Sys.inherit(childSocket)
+        if let path = consoleSocket {
+            consoleFD = try Self.connect(unixSocket: path)
+            Sys.inherit(consoleFD)
+        }
+    }
+
+    static func connect(unixSocket path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw SwiftBoxError.system("create a socket for the console") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(fd)
+            throw SwiftBoxError("console socket path \(path) is too long")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in bytes.enumerated() { buf[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if rc != 0 {
+            let e = errno
+            close(fd)
+            throw SwiftBoxError.system("connect to console socket \(path)", errno: e)
+        }
+        return fd
+    }
+
+    deinit { closeAll() }
+
+    private func closeAll() {
+        for fd in joinFDs { close(fd) }
+        joinFDs = []
+        for fd in [parentSocket, childSocket, consoleFD] where fd >= 0 { close(fd) }
+        parentSocket = -1; childSocket = -1; consoleFD = -1
+    }
+
+    /// Clones the trampoline (create) and returns init's pid once it is in its
+    /// cgroup and, for a new user namespace, has its maps.
+    func spawn(cgroup: ContainerCgroup) throws -> pid_t {
+        var flags: Int32 = 0
+        for t in newNamespaces where t != "time" { flags |= Self.flagByType[t] ?? 0 }
+        let needsWait = newNamespaces.contains("user") || newNamespaces.contains("time")
+        let gate = try Sys.pipe()
+        defer { close(gate.read); close(gate.write) }
+        let exe = try Sys.open("/proc/self/exe", O_RDONLY)
+        defer { close(exe) }
+        pid = try withSpawnSpec(flags: flags, unshare: newNamespaces.contains("time") ? SB_CLONE_NEWTIME : 0,
+                                waitFD: needsWait ? gate.read : -1, becomeRoot: newNamespaces.contains("user"),
+                                exeFD: exe, join: joinFDs) { s in sb_spawn_process(s) }
+        close(childSocket); childSocket = -1
+        do {
+            try cgroup.add(pid: pid)
+            if newNamespaces.contains("user") { try writeIDMaps(pid) }
+            if newNamespaces.contains("time") { try writeTimeOffsets(pid) }
+            if needsWait { try FS.writeAll(fd: gate.write, [1], what: "release init") }
+        } catch {
+            kill(pid, SIGKILL)
+            _ = try? Sys.wait(pid)
+            throw error
+        }
+        return pid
+    }
+
+    /// Forks the exec trampoline (joining, then forking once more so a joined
+    /// pid namespace applies); returns the exec'd process's pid.
+    func spawnJoined(cgroup: ContainerCgroup?) throws -> pid_t {
+        let gate = try Sys.pipe()
+        defer { close(gate.read); close(gate.write) }
+        let pidPipe = try Sys.pipe()
+        defer { close(pidPipe.read); close(pidPipe.write) }
+        let exe = try Sys.open("/proc/self/exe", O_RDONLY)
+        defer { close(exe) }
+        let mid = try withSpawnSpec(flags: 0, unshare: 0, waitFD: gate.read,
+                                    becomeRoot: newNamespaces.contains("joined-user"),
+                                    exeFD: exe, join: joinFDs) { s in sb_spawn_joined(s, pidPipe.write) }
+        close(childSocket); childSocket = -1
+        let midStatus = try Sys.wait(mid).status
+        var child: Int32 = 0
+        let n = read(pidPipe.read, &child, 4)
+        if Sys.exitCode(midStatus) != 0 || n != 4 {
+            throw try trampolineFailure(status: midStatus) ?? SwiftBoxError("cannot start the process in the container")
+        }
+        pid = child
+        do {
+            try cgroup?.add(pid: pid)
+            try FS.writeAll(fd: gate.write, [1], what: "release exec")
+        } catch {
+            kill(pid, SIGKILL)
+            throw error
+        }
+        return pid
+    }
+
+    private func withSpawnSpec(flags: Int32, unshare: Int32, waitFD: Int32, becomeRoot: Bool, exeFD: Int32,
+                               join: [Int32], _ body: (UnsafePointer<sb_spawn>) -> pid_t) throws -> pid_t {
+        var s = sb_spawn()
+        s.clone_flags = flags
+        s.unshare_flags = unshare
+        s.wait_fd = waitFD
+        s.become_root = becomeRoot ? 1 : 0
+        s.error_fd = childSocket
+        s.exec_fd = exeFD
+        guard join.count <= 16 else { throw SwiftBoxError("too many namespaces to join") }
+        withUnsafeMutableBytes(of: &s.join_fds) { buf in
+            let p = buf.bindMemory(to: Int32.self)
+            for (i, fd) in join.enumerated() { p[i] = fd }
+        }
+        s.join_count = Int32(join.count)
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("swiftbox"), strdup("init"), nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = [strdup("\(ContainerInit.channelVariable)=\(childSocket)"), nil]
+        defer { for p in argv + envp { free(p) } }
+        let path = strdup("/proc/self/exe")
+        defer { free(path) }
+        s.path = UnsafePointer(path)
+        let pid: pid_t = argv.withUnsafeBufferPointer { a in
+            envp.withUnsafeBufferPointer { e in
+                s.argv = UnsafePointer(a.baseAddress)
+                s.envp = UnsafePointer(e.baseAddress)
+                return withUnsafePointer(to: &s) { body($0) }
+            }
+        }
+        if pid < 0 {
+            let e = errno
+            var hint = ""
+            if e == EPERM || e == EINVAL { hint = " (does this kernel allow these namespaces: \(newNamespaces.sorted().joined(separator: ", "))?)" }
+            throw SwiftBoxError.system("clone the container's init\(hint)", errno: e)
+        }
+        return pid
+    }
+
+    private func writeIDMaps(_ pid: pid_t) throws {
+        func render(_ maps: [IDMapping]?) -> String {
+            (maps ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
+        }
+        let linux = spec.linux
+        do {
+            try FS.write("/proc/\(pid)/uid_map", render(linux?.uidMappings))
+            try FS.write("/proc/\(pid)/gid_map", render(linux?.gidMappings))
+        } catch let e as SwiftBoxError {
+            throw SwiftBoxError("linux.uidMappings/gidMappings: \(e.message) (each range must be valid and not overlap)", errno: e.errno)
+        }
+    }
+
+    private func writeTimeOffsets(_ pid: pid_t) throws {
+        var text = ""
+        for (clock, off) in (spec.linux?.timeOffsets ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard clock == "monotonic" || clock == "boottime" else {
+                throw SwiftBoxError("linux.timeOffsets: unknown clock \"\(clock)\"; use monotonic or boottime")
+            }
+            text += "\(clock) \(off.secs ?? 0) \(off.nanosecs ?? 0)\n"
+        }
+        if !text.isEmpty { try FS.write("/proc/\(pid)/timens_offsets", text) }
+    }
+
+    /// Reads what the trampoline child wrote before it could exec ("step:errno").
+    private func trampolineFailure(status: Int32?) throws -> SwiftBoxError? {
+        let channel = InitChannel(fd: parentSocket)
+        return trampolineError(try? channel.receiveLine())
+    }
+
+    private func trampolineError(_ line: [UInt8]?) -> SwiftBoxError? {
+        guard let line, let text = Optional(String(decoding: line, as: UTF8.self)),
+              let colon = text.lastIndex(of: ":"), let code = Int32(text[text.index(after: colon)...]) else { return nil }
+        let step = text[..<colon]
+        return .system("\(step) while starting the container's init", errno: code)
+    }
+
+    /// Sends the request and answers init until it reports `created` (or fails).
+    /// `runtimeHooks` is called when init asks for the runtime-namespace hooks.
+    func converse(_ request: InitRequest, runtimeHooks: (InitMessage) throws -> Void) throws {
+        let channel = InitChannel(fd: parentSocket)
+        try? channel.send(request)
+        while true {
+            guard let line = try channel.receiveLine() else {
+                var status: Int32 = 0
+                let reaped = waitpid(pid, &status, WNOHANG)
+                let how = reaped == pid ? " (it exited with status \(Sys.exitCode(status)))" : ""
+                throw SwiftBoxError("the container's init stopped before reporting\(how)")
+            }
+            if line.first != UInt8(ascii: "{"), let e = trampolineError(line) { throw e }
+            let message = try JSONDocument.decode(InitMessage.self, from: line, file: "init channel")
+            switch message.kind {
+            case .runtimeHooks:
+                try runtimeHooks(message)
+                try channel.send(InitMessage(kind: .proceed))
+            case .created:
+                closeAll()
+                return
+            case .error:
+                throw SwiftBoxError(message.message ?? "init failed", errno: message.errno)
+            case .proceed:
+                throw SwiftBoxError("unexpected message from init")
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSwiftBox
+import SwiftBoxLinux
+
+/// Waits for a child while forwarding the signals swiftbox receives to it,
+/// as `runc run` and `runc exec` do.
+public enum ProcessWaiter {
+    /// The signals forwarded (everything catchable but SIGCHLD and job control stops).
+    static let forwarded: [Int32] = Array(1...64).filter { ![SIGKILL, SIGSTOP, SIGCHLD, 32, 33].contains($0) }
+
+    /// Blocks forwarded signals (and SIGCHLD) so none is lost before `wait` runs.
+    /// Call before starting the process; `wait` restores the mask for children.
+    public static func blockSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in forwarded + [SIGCHLD] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Waits for `pid` (a child, or a descendant when we are a subreaper),
+    /// forwarding signals; returns its exit code (code, or 128+signal).
+    public static func wait(for pid: pid_t) -> Int32 {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in forwarded + [SIGCHLD] { sigaddset(&set, s) }
+        while true {
+            // Reap whatever has exited; we may be the subreaper of orphans too.
+            while true {
+                var status: Int32 = 0
+                let r = waitpid(-1, &status, WNOHANG)
+                if r == pid { return Sys.exitCode(status) }
+                if r <= 0 { break }
+            }
+            var ts = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+            var info = siginfo_t()
+            let sig = sigtimedwait(&set, &info, &ts)
+            if sig > 0 && sig != SIGCHLD {
+                _ = kill(pid, sig)
+            }
+            if sig < 0 && errno != EAGAIN && errno != EINTR {
+                // Should not happen; fall back to a plain blocking wait.
+                return (try? Sys.wait(pid)).map { Sys.exitCode($0.status) } ?? 255
+            }
+        }
+    }
+}

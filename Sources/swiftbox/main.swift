@@ -1,0 +1,9 @@
+import SwiftBox
+
+// The container's init is re-executed from /proc/self/exe for every container.
+// Dispatch it before argument parsing or anything heavy runs.
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "init" {
+    ContainerInit.main()
+}
+
+SwiftBoxCommand.main(GlobalOptions.consume())
