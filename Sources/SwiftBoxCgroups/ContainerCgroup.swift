@@ -110,6 +110,15 @@ public final class ContainerCgroup {
     /// Lets a frozen cgroup run again.
     public func thaw() throws { try setFrozen(false) }
 
+    /// Whether the cgroup is frozen (paused).
+    public func isFrozen() -> Bool {
+        for dir in directories {
+            if let s = try? FS.readString(dir + "/freezer.state") { return s.hasPrefix("FROZEN") }
+            if let s = try? FS.readString(dir + "/cgroup.freeze") { return s.hasPrefix("1") }
+        }
+        return false
+    }
+
     func setFrozen(_ frozen: Bool) throws {
         for dir in directories {
             if FS.exists(dir + "/freezer.state") {

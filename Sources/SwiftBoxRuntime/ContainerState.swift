@@ -4,6 +4,7 @@ import Glibc
 import FoundationEssentials
 import SwiftBoxLinux
 import SwiftBoxOCI
+import SwiftBoxCgroups
 
 /// A container's status per the runtime-spec (plus `paused`, as runc reports it).
 public enum ContainerStatus: String, Codable, Sendable {
@@ -105,12 +106,7 @@ public struct StateRoot: Sendable {
     }
 
     func isFrozen(_ record: ContainerRecord) -> Bool {
-        for dir in [FS.join("/sys/fs/cgroup/freezer", record.cgroupPath)] {
-            if let s = try? FS.readString(dir + "/freezer.state"), s.hasPrefix("FROZEN") { return true }
-        }
-        if let s = try? FS.readString(FS.join("/sys/fs/cgroup", record.cgroupPath) + "/cgroup.freeze"),
-           s.hasPrefix("1") { return true }
-        return false
+        (try? ContainerCgroup(id: record.id, cgroupsPath: record.cgroupPath, systemd: false))?.isFrozen() ?? false
     }
 
     /// The OCI state of a container.
