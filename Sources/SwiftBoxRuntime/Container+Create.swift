@@ -63,6 +63,7 @@ public struct Container {
             record.pidStartTime = Sys.startTime(of: pid) ?? 0
             let request = InitRequest(kind: .create, id: id, spec: spec, bundle: config.bundle, rootfs: config.rootfs,
                                       noPivot: options.noPivot, fifo: fifo, consoleSocketFD: launch.consoleChildFD,
+                                      mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompCache: options.root.path + "/.seccomp",
                                       newUTS: launch.newNamespaces.contains("uts"),
                                       newMount: launch.newNamespaces.contains("mount"))

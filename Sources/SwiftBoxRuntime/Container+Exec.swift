@@ -44,6 +44,7 @@ extension Container {
         do {
             let request = InitRequest(kind: .exec, id: id, spec: spec, bundle: r.bundle, rootfs: r.rootfs,
                                       noPivot: false, fifo: nil, consoleSocketFD: launch.consoleChildFD,
+                                      mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompCache: root.path + "/.seccomp", newUTS: false, newMount: false)
             try launch.converse(request) { _ in }
         } catch {

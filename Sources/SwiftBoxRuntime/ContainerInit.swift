@@ -26,6 +26,10 @@ public enum ContainerInit {
         let channel = InitChannel(fd: fd)
         do {
             guard let request = try channel.receive(InitRequest.self) else { exit(1) }
+            if let fd = request.mountNamespaceFD {
+                try Sys.setns(fd, what: "mount namespace")
+                close(fd)
+            }
             switch request.kind {
             case .create: try create(request, channel)
             case .exec: try exec(request, channel)

@@ -18,6 +18,8 @@ struct InitRequest: Codable {
     var fifo: String?
     /// Descriptor number of the console socket, when the process wants a terminal.
     var consoleSocketFD: Int32?
+    /// Descriptor number of a mount namespace init must join first.
+    var mountNamespaceFD: Int32?
     /// Where compiled seccomp filters are cached.
     var seccompCache: String?
     /// Whether namespaces were freshly created (hostname etc. only apply then).

@@ -26,6 +26,12 @@ final class InitLauncher {
     private var parentSocket: Int32 = -1
     private var childSocket: Int32 = -1
     private var consoleFD: Int32 = -1
+    /// A mount namespace to join, kept open for init: the trampoline cannot
+    /// join it before execve, because the dynamically linked swiftbox needs the
+    /// host's loader and libraries to start.
+    private var mountFD: Int32 = -1
+    /// The mount namespace descriptor number as init sees it.
+    var mountNamespaceChildFD: Int32? { mountFD >= 0 ? mountFD : nil }
     /// The console socket's descriptor number as init sees it.
     var consoleChildFD: Int32? { consoleFD >= 0 ? consoleFD : nil }
     private(set) var pid: pid_t = 0
@@ -40,7 +46,7 @@ final class InitLauncher {
                 if let path = ns.path {
                     let fd = open(path, O_RDONLY | O_CLOEXEC)
                     if fd < 0 { throw SwiftBoxError.system("open \(ns.type) namespace \(path)") }
-                    joinFDs.append(fd)
+                    if ns.type == "mount" { mountFD = fd; Sys.inherit(fd) } else { joinFDs.append(fd) }
                 } else {
                     newNamespaces.insert(ns.type)
                 }
@@ -63,6 +69,7 @@ final class InitLauncher {
                 if let ours = FS.info("/proc/self/ns/\(Self.procName[type]!)"), ours.st_ino == theirs.st_ino { continue }
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 if fd < 0 { throw SwiftBoxError.system("open \(path)") }
+                if type == "mount" { mountFD = fd; Sys.inherit(fd); continue }
                 joinFDs.append(fd)
                 if type == "user" { newNamespaces.insert("joined-user") }
             }
@@ -111,8 +118,8 @@ final class InitLauncher {
     private func closeAll() {
         for fd in joinFDs { close(fd) }
         joinFDs = []
-        for fd in [parentSocket, childSocket, consoleFD] where fd >= 0 { close(fd) }
-        parentSocket = -1; childSocket = -1; consoleFD = -1
+        for fd in [parentSocket, childSocket, consoleFD, mountFD] where fd >= 0 { close(fd) }
+        parentSocket = -1; childSocket = -1; consoleFD = -1; mountFD = -1
     }
 
     /// Clones the trampoline (create) and returns init's pid once it is in its

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages swiftbox builds and tests with (run as root).
+# Quick when they are already there: apt-get runs only for missing packages.
+set -eu
+packages="busybox-static libseccomp-dev libarchive-dev zlib1g-dev libzstd-dev pkg-config file
+  runc crun umoci skopeo podman containerd hyperfine python3 iproute2 gcc libc6-dev"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
