@@ -203,16 +203,24 @@ public enum FS {
     }
 
     /// Resolves `path` inside `root` as if `root` were `/`: symlinks (absolute or
-    /// relative) are followed but can never climb above `root`. Missing trailing
-    /// components are kept as they are. This is the defence against a mount
-    /// destination that escapes the rootfs through a symlink.
+    /// relative) are followed but never leave `root`: an absolute link target is
+    /// taken relative to `root`, and a `..` that would climb above `root` has no
+    /// honest use and is refused. Missing trailing components are kept as they
+    /// are. This is the defence against a mount destination that escapes the
+    /// rootfs through a symlink.
     public static func resolveInRoot(_ root: String, _ path: String) throws -> String {
         var resolved: [String] = []
         var pending = path.split(separator: "/").map(String.init).reversed() as [String]
         var links = 0
         while let comp = pending.popLast() {
             if comp == "." || comp.isEmpty { continue }
-            if comp == ".." { if !resolved.isEmpty { resolved.removeLast() }; continue }
+            if comp == ".." {
+                if resolved.isEmpty {
+                    throw SwiftBoxError("\(path) climbs above the root filesystem \(root) (through \"..\"\(links > 0 ? " in a symbolic link" : ""))", errno: EXDEV)
+                }
+                resolved.removeLast()
+                continue
+            }
             let candidate = join(root, (resolved + [comp]).joined(separator: "/"))
             var st = Glibc.stat()
             if lstat(candidate, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {

@@ -57,12 +57,12 @@ public struct Container {
                                          ociVersion: spec.ociVersion)
             try cgroup.create(resources: spec.linux?.resources)
             cgroupCreated = true
-            let launch = try InitLauncher(spec: spec, consoleSocket: options.consoleSocket)
+            let launch = try InitLauncher(spec: spec, consoleSocket: options.consoleSocket, fifo: fifo)
             pid = try launch.spawn(cgroup: cgroup)
             record.pid = pid
             record.pidStartTime = Sys.startTime(of: pid) ?? 0
             let request = InitRequest(kind: .create, id: id, spec: spec, bundle: config.bundle, rootfs: config.rootfs,
-                                      noPivot: options.noPivot, fifo: fifo, consoleSocketFD: launch.consoleChildFD,
+                                      noPivot: options.noPivot, fifoFD: launch.fifoChildFD, consoleSocketFD: launch.consoleChildFD,
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompCache: options.root.path + "/.seccomp",
                                       newUTS: launch.newNamespaces.contains("uts"),

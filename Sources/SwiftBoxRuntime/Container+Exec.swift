@@ -43,7 +43,7 @@ extension Container {
         let pid = try launch.spawnJoined(cgroup: try cgroup(r))
         do {
             let request = InitRequest(kind: .exec, id: id, spec: spec, bundle: r.bundle, rootfs: r.rootfs,
-                                      noPivot: false, fifo: nil, consoleSocketFD: launch.consoleChildFD,
+                                      noPivot: false, fifoFD: nil, consoleSocketFD: launch.consoleChildFD,
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompCache: root.path + "/.seccomp", newUTS: false, newMount: false)
             try launch.converse(request) { _ in }

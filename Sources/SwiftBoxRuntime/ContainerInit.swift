@@ -59,12 +59,9 @@ public enum ContainerInit {
         let inUserNS = spec.linux?.namespaces?.contains(where: { $0.type == "user" }) ?? false
         let rootfs = RootfsSetup(spec: spec, rootfs: req.rootfs, bundle: req.bundle, inUserNamespace: inUserNS)
         if req.newMount { try rootfs.prepare() }
-        // The FIFO lives on the host: hold it by an O_PATH descriptor across pivot_root.
-        var fifoFD: Int32 = -1
-        if let fifo = req.fifo {
-            fifoFD = open(fifo, SB_O_PATH | O_CLOEXEC)
-            if fifoFD < 0 { throw SwiftBoxError.system("open exec fifo \(fifo)") }
-        }
+        // The FIFO lives on the host; its O_PATH descriptor survives pivot_root.
+        let fifoFD = req.fifoFD ?? -1
+        if fifoFD >= 0 { _ = fcntl(fifoFD, F_SETFD, FD_CLOEXEC) }
         if !(spec.hooks?.prestart ?? []).isEmpty || !(spec.hooks?.createRuntime ?? []).isEmpty {
             try channel.send(InitMessage(kind: .runtimeHooks))
             try awaitProceed(channel)

@@ -14,8 +14,10 @@ struct InitRequest: Codable {
     var bundle: String
     var rootfs: String
     var noPivot: Bool
-    /// The exec FIFO `create` leaves init blocked on.
-    var fifo: String?
+    /// Descriptor (O_PATH) of the exec FIFO `create` leaves init blocked on.
+    /// The parent opens it: the state folder is not reachable for a container
+    /// root that a user namespace maps to an unprivileged host uid.
+    var fifoFD: Int32?
     /// Descriptor number of the console socket, when the process wants a terminal.
     var consoleSocketFD: Int32?
     /// Descriptor number of a mount namespace init must join first.

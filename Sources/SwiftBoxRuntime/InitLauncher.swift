@@ -30,6 +30,9 @@ final class InitLauncher {
     /// join it before execve, because the dynamically linked swiftbox needs the
     /// host's loader and libraries to start.
     private var mountFD: Int32 = -1
+    private var fifoFD: Int32 = -1
+    /// The exec FIFO's descriptor number as init sees it.
+    var fifoChildFD: Int32? { fifoFD >= 0 ? fifoFD : nil }
     /// The mount namespace descriptor number as init sees it.
     var mountNamespaceChildFD: Int32? { mountFD >= 0 ? mountFD : nil }
     /// The console socket's descriptor number as init sees it.
@@ -37,7 +40,7 @@ final class InitLauncher {
     private(set) var pid: pid_t = 0
 
     /// Prepares a launch for `create`: new namespaces from the spec, joined ones by path.
-    init(spec: Spec, consoleSocket: String?) throws {
+    init(spec: Spec, consoleSocket: String?, fifo: String) throws {
         self.spec = spec
         // The user namespace is joined first so later joins are checked against it.
         let ordered = (spec.linux?.namespaces ?? []).sorted { ($0.type == "user" ? 0 : 1) < ($1.type == "user" ? 0 : 1) }
@@ -52,6 +55,8 @@ final class InitLauncher {
                 }
             }
             try openChannel(consoleSocket: consoleSocket)
+            fifoFD = Glibc.open(fifo, SB_O_PATH)
+            if fifoFD < 0 { throw SwiftBoxError.system("open exec fifo \(fifo)") }
         } catch {
             closeAll()
             throw error
@@ -118,8 +123,8 @@ final class InitLauncher {
     private func closeAll() {
         for fd in joinFDs { close(fd) }
         joinFDs = []
-        for fd in [parentSocket, childSocket, consoleFD, mountFD] where fd >= 0 { close(fd) }
-        parentSocket = -1; childSocket = -1; consoleFD = -1; mountFD = -1
+        for fd in [parentSocket, childSocket, consoleFD, mountFD, fifoFD] where fd >= 0 { close(fd) }
+        parentSocket = -1; childSocket = -1; consoleFD = -1; mountFD = -1; fifoFD = -1
     }
 
     /// Clones the trampoline (create) and returns init's pid once it is in its
