@@ -58,10 +58,41 @@ import SwiftBox
     }
 
     @Test func runPropagatesSignalDeathAs128PlusSignal() throws {
-        let box = try Sandbox(["sh", "-c", "kill -KILL $$"])
+        let box = try Sandbox(["sleep", "1000"])
         defer { box.cleanup() }
-        #expect(box.run().code == 137)
+        let run = try TestSupport.spawn([TestSupport.swiftbox, "--root", box.root, "run", "--bundle", box.bundle, box.id])
+        var running = false
+        for _ in 0..<500 where !running { running = box.status() == "running"; usleep(10_000) }
+        #expect(running)
+        #expect(box.swiftbox(["kill", box.id, "KILL"]).code == 0)
+        #expect(Sys.exitCode(try Sys.wait(run).status) == 137)
         #expect(box.leftovers().isEmpty)
+    }
+
+    @Test func runForwardsSignalsToTheContainer() throws {
+        let box = try Sandbox(["sh", "-c", "trap 'exit 42' TERM; echo ready > /dev/shm/ready; while true; do sleep 0.05; done"])
+        defer { box.cleanup() }
+        let run = try TestSupport.spawn([TestSupport.swiftbox, "--root", box.root, "run", "--bundle", box.bundle, box.id])
+        var ready = false
+        for _ in 0..<500 where !ready {
+            ready = box.swiftbox(["exec", box.id, "cat", "/dev/shm/ready"]).stdout == "ready\n"
+            if !ready { usleep(10_000) }
+        }
+        #expect(ready)
+        kill(run, SIGTERM)
+        #expect(Sys.exitCode(try Sys.wait(run).status) == 42)
+        #expect(box.leftovers().isEmpty)
+    }
+
+    @Test func execIntoAStoppedContainerFails() throws {
+        let box = try Sandbox(["true"])
+        defer { box.cleanup() }
+        #expect(box.swiftbox(["run", "--detach", "--bundle", box.bundle, box.id]).code == 0)
+        var stopped = false
+        for _ in 0..<300 where !stopped { stopped = box.status() == "stopped"; usleep(10_000) }
+        let r = box.swiftbox(["exec", box.id, "true"])
+        #expect(r.code != 0)
+        #expect(r.stderr.contains("stopped"))
     }
 
     @Test func runDetachLeavesItRunning() throws {

@@ -75,6 +75,20 @@ enum TestSupport {
         return run(full + args, stdin: stdin)
     }
 
+    /// Starts a program in the background (output discarded); returns its pid.
+    static func spawn(_ argv: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, environ)
+        if rc != 0 { throw SwiftBoxError.system("spawn \(argv[0])", errno: rc) }
+        return pid
+    }
+
     /// Runs a shell command line.
     @discardableResult
     static func sh(_ command: String) -> Result { run(["/bin/sh", "-c", command]) }
