@@ -51,7 +51,11 @@ public enum JSONDocument {
         }
         switch error {
         case .typeMismatch(let t, let ctx):
-            return "\(at(ctx.codingPath)): expected \(typeName(t)); \(ctx.debugDescription)"
+            var found = ""
+            if let r = ctx.debugDescription.firstRange(of: "but found ") {
+                found = ", found " + ctx.debugDescription[r.upperBound...].replacing(" instead.", with: "")
+            }
+            return "\(at(ctx.codingPath)): expected \(typeName(t))\(found)"
         case .valueNotFound(let t, let ctx):
             return "\(at(ctx.codingPath)): expected \(typeName(t)), found null"
         case .keyNotFound(let key, let ctx):

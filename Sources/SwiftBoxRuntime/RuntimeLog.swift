@@ -38,8 +38,6 @@ public enum RuntimeLog {
                 line = "time=\"\(rfc3339Now())\" level=\(level) msg=\(jsonString(message))\n"
             }
             try? FS.writeAll(fd: file, Array(line.utf8), what: "log")
-            // containerd reads only the log file; podman/conmon read stderr too.
-            if format == .json { return }
         }
         fputs(text, stderr)
     }
