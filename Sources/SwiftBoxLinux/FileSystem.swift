@@ -20,16 +20,22 @@ public enum FS {
 
     /// Reads until EOF from a descriptor.
     public static func readAll(fd: Int32, what: String) throws -> [UInt8] {
+        // Read into uninitialised storage, growing the chunk: no zero-filled
+        // scratch buffer (this runs on every container start, mostly on small
+        // /proc and cgroup files).
         var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
+        var chunk = 4096
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SwiftBoxError.system("read \(what)")
+            var failed: Int32 = 0
+            let piece = [UInt8](unsafeUninitializedCapacity: chunk) { buf, count in
+                let r = Glibc.read(fd, buf.baseAddress, chunk)
+                if r < 0 { failed = errno; count = 0 } else { count = r }
             }
-            if n == 0 { break }
-            out.append(contentsOf: buf[0..<n])
+            if failed == EINTR { continue }
+            if failed != 0 { throw SwiftBoxError.system("read \(what)", errno: failed) }
+            if piece.isEmpty { break }
+            if out.isEmpty { out = piece } else { out += piece }
+            chunk = min(chunk * 4, 1 << 20)
         }
         return out
     }

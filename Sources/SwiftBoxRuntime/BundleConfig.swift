@@ -11,6 +11,9 @@ public struct BundleConfig {
     public let bundle: String
     public let spec: Spec
     public let rootfs: String
+    /// config.json as read, so it can be stored and handed to init without
+    /// encoding it again.
+    public let raw: [UInt8]
 
     static let namespaceTypes = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"]
 
@@ -24,7 +27,8 @@ public struct BundleConfig {
         guard FS.exists(file) else {
             throw SwiftBoxError("\(file): no such file; run `swiftbox spec` in the bundle to write one", errno: ENOENT)
         }
-        let spec = try JSONDocument.load(Spec.self, from: file)
+        let raw = try FS.read(file)
+        let spec = try JSONDocument.decode(Spec.self, from: raw, file: file)
         try Self.check(spec, file: file)
         let rootPath = spec.root!.path
         let rootfs = rootPath.hasPrefix("/") ? FS.clean(rootPath) : FS.clean(dir + "/" + rootPath)
@@ -34,6 +38,7 @@ public struct BundleConfig {
         self.bundle = dir
         self.spec = spec
         self.rootfs = rootfs
+        self.raw = raw
     }
 
     /// The checks every config must pass before create touches the system.

@@ -47,7 +47,7 @@ public struct Container {
         var pid: pid_t = 0
         var cgroupCreated = false
         do {
-            try FS.write(options.root.configFile(of: id), try JSONDocument.encode(spec), create: true, mode: 0o600)
+            try FS.write(options.root.configFile(of: id), config.raw, create: true, mode: 0o600)
             let fifo = options.root.fifo(of: id)
             if mkfifo(fifo, 0o622) != 0 { throw SwiftBoxError.system("create exec fifo \(fifo)") }
             _ = chmod(fifo, 0o622) // umask
@@ -61,13 +61,13 @@ public struct Container {
             pid = try launch.spawn(cgroup: cgroup)
             record.pid = pid
             record.pidStartTime = Sys.startTime(of: pid) ?? 0
-            let request = InitRequest(kind: .create, id: id, spec: spec, bundle: config.bundle, rootfs: config.rootfs,
+            let request = InitRequest(kind: .create, id: id, spec: nil, bundle: config.bundle, rootfs: config.rootfs,
                                       noPivot: options.noPivot, fifoFD: launch.fifoChildFD, consoleSocketFD: launch.consoleChildFD,
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompCache: options.root.path + "/.seccomp",
                                       newUTS: launch.newNamespaces.contains("uts"),
                                       newMount: launch.newNamespaces.contains("mount"))
-            try launch.converse(request) { message in
+            try launch.converse(request, config: config.raw) { message in
                 // prestart (deprecated) and createRuntime run in the runtime's namespaces.
                 let state = OCIState(ociVersion: spec.ociVersion, id: id, status: .creating, pid: pid,
                                      bundle: config.bundle, annotations: spec.annotations)

@@ -46,7 +46,7 @@ extension Container {
                                       noPivot: false, fifoFD: nil, consoleSocketFD: launch.consoleChildFD,
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompCache: root.path + "/.seccomp", newUTS: false, newMount: false)
-            try launch.converse(request) { _ in }
+            try launch.converse(request, config: nil) { _ in }
         } catch {
             Glibc.kill(pid, SIGKILL)
             throw error

@@ -51,7 +51,7 @@ public enum ContainerInit {
     }
 
     static func create(_ req: InitRequest, _ channel: InitChannel) throws -> Never {
-        let spec = req.spec
+        let spec = try req.spec ?? JSONDocument.decode(Spec.self, from: channel.receiveFrame(), file: "config.json")
         guard let process = spec.process else { throw SwiftBoxError("process: missing") }
         // Non-dumpable until execve: no container process can open /proc/1/exe
         // (the host's swiftbox binary) or our memory while we set up.
@@ -125,7 +125,7 @@ public enum ContainerInit {
     /// namespaces (mount included) and cgroup; finish like create does.
     static func exec(_ req: InitRequest, _ channel: InitChannel) throws -> Never {
         _ = sb_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
-        guard let process = req.spec.process else { throw SwiftBoxError("process: missing") }
+        guard let spec = req.spec, let process = spec.process else { throw SwiftBoxError("process: missing") }
         try ProcessSetup.applyRlimits(process.rlimits)
         try ProcessSetup.applyOOMScoreAdj(process.oomScoreAdj)
         if process.terminal == true {
@@ -135,7 +135,7 @@ public enum ContainerInit {
         if chdir(process.cwd) != 0 { throw SwiftBoxError.system("chdir to \(process.cwd)") }
         let program = try ProcessSetup.resolveExecutable(process)
         try ProcessSetup.becomeUser(process)
-        if let seccomp = req.spec.linux?.seccomp {
+        if let seccomp = spec.linux?.seccomp {
             try SeccompFilter.load(seccomp, cacheDirectory: req.seccompCache)
         }
         try channel.send(InitMessage(kind: .created))

@@ -9,8 +9,10 @@ struct InitRequest: Codable {
     enum Kind: String, Codable { case create, exec }
     var kind: Kind
     var id: String
-    /// The container config (create) or a config whose `process` is the one to exec.
-    var spec: Spec
+    /// The config whose `process` is the one to exec (exec). For create, the
+    /// config.json bytes follow the request as a raw frame instead, so the
+    /// parent never encodes the spec again.
+    var spec: Spec?
     var bundle: String
     var rootfs: String
     var noPivot: Bool
@@ -57,6 +59,28 @@ final class InitChannel {
         var bytes = try JSONDocument.encode(value)
         bytes.append(0x0A)
         try FS.writeAll(fd: fd, bytes, what: "init channel")
+    }
+
+    /// Sends bytes as a frame: their length on a line, then the bytes.
+    func sendFrame(_ bytes: [UInt8]) throws {
+        try FS.writeAll(fd: fd, Array("\(bytes.count)\n".utf8) + bytes, what: "init channel")
+    }
+
+    /// Receives a frame sent by `sendFrame`.
+    func receiveFrame() throws -> [UInt8] {
+        guard let line = try receiveLine(), let count = Int(String(decoding: line, as: UTF8.self)), count >= 0 else {
+            throw SwiftBoxError("init channel: expected a frame length")
+        }
+        while buffer.count < count {
+            var chunk = [UInt8](repeating: 0, count: min(65536, count - buffer.count))
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { throw SwiftBoxError("init channel: frame cut short") }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+        let frame = Array(buffer[0..<count])
+        buffer.removeSubrange(0..<count)
+        return frame
     }
 
     /// Reads the next line; nil at end of stream.

@@ -260,9 +260,10 @@ final class InitLauncher {
 
     /// Sends the request and answers init until it reports `created` (or fails).
     /// `runtimeHooks` is called when init asks for the runtime-namespace hooks.
-    func converse(_ request: InitRequest, runtimeHooks: (InitMessage) throws -> Void) throws {
+    func converse(_ request: InitRequest, config: [UInt8]?, runtimeHooks: (InitMessage) throws -> Void) throws {
         let channel = InitChannel(fd: parentSocket)
         try? channel.send(request)
+        if let config { try? channel.sendFrame(config) }
         while true {
             guard let line = try channel.receiveLine() else {
                 var status: Int32 = 0

@@ -1,3 +1,4 @@
+import Glibc
 import SwiftBox
 
 // The container's init is re-executed from /proc/self/exe for every container.
@@ -6,4 +7,6 @@ if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "init" {
     ContainerInit.main()
 }
 
-SwiftBoxCommand.main(GlobalOptions.consume())
+let arguments = GlobalOptions.consume()
+if let code = FastPath.handle(arguments) { exit(code) }
+SwiftBoxCommand.main(arguments)
