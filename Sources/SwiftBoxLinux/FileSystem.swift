@@ -252,3 +252,46 @@ extension StringProtocol {
         return String(self[start...end])
     }
 }
+
+/// One line of /proc/self/mountinfo: the fields swiftbox uses.
+public struct MountInfo: Sendable {
+    /// Where it is mounted.
+    public var mountPoint: String
+    /// The root of the mount within its file system.
+    public var root: String
+    /// The file system type (`cgroup`, `cgroup2`, `overlay`, …).
+    public var fsType: String
+    /// The per-superblock options (for cgroup v1: the controllers).
+    public var superOptions: String
+
+    /// Parses /proc/self/mountinfo. Byte-level on purpose: this runs on every
+    /// container start, and the generic string algorithms cost milliseconds here.
+    public static func read(_ path: String = "/proc/self/mountinfo") -> [MountInfo] {
+        guard let bytes = try? FS.read(path) else { return [] }
+        var out: [MountInfo] = []
+        for line in bytes.split(separator: 0x0A) {
+            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
+            guard let dash = fields.firstIndex(where: { $0.count == 1 && $0.first == 0x2D }),
+                  dash >= 5, fields.count >= dash + 4 else { continue }
+            func text(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }
+            out.append(MountInfo(mountPoint: unescape(text(fields[4])), root: unescape(text(fields[3])),
+                                 fsType: text(fields[dash + 1]), superOptions: text(fields[dash + 3])))
+        }
+        return out
+    }
+
+    /// mountinfo escapes space, tab, newline and backslash as octal (`\040`).
+    static func unescape(_ s: String) -> String {
+        guard s.contains("\\") else { return s }
+        var out: [UInt8] = []
+        let b = Array(s.utf8)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x5C, i + 3 < b.count,
+               let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                out.append(v); i += 4
+            } else { out.append(b[i]); i += 1 }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

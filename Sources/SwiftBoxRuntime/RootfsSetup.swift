@@ -129,17 +129,11 @@ struct RootfsSetup {
     /// A cgroup mount: cgroup2 where the host is pure v2, otherwise a tmpfs with
     /// one bind of the container's own cgroup per v1 hierarchy.
     func mountCgroup(at dest: String, flags: UInt) throws {
-        let mounts = (try? FS.readString("/proc/self/mountinfo")) ?? ""
         var v1: [(String, String)] = [] // (mount point, name)
         var v2: String?
-        for line in mounts.split(separator: "\n") {
-            guard let dash = line.firstRange(of: " - ") else { continue }
-            let fields = line.split(separator: " ")
-            let fstype = line[dash.upperBound...].split(separator: " ").first ?? ""
-            let mp = String(fields[4])
-            if mp.hasPrefix(rootfs) { continue }
-            if fstype == "cgroup" { v1.append((mp, FS.basename(mp))) }
-            if fstype == "cgroup2" { v2 = mp }
+        for m in MountInfo.read() where !m.mountPoint.hasPrefix(rootfs) {
+            if m.fsType == "cgroup" { v1.append((m.mountPoint, FS.basename(m.mountPoint))) }
+            if m.fsType == "cgroup2" { v2 = m.mountPoint }
         }
         let roFlag = flags & UInt(SB_MS_RDONLY)
         if v1.isEmpty, v2 != nil {
