@@ -196,3 +196,30 @@ int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols) {
 }
 int sb_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 int sb_dup3(int o, int n, int f) { return dup3(o, n, f); }
+
+// ---- Image unpacking (SwiftBoxImage) ----
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <sys/stat.h>
+
+int sb_openat2(int dirfd, const char *path, int flags, int mode, unsigned long long resolve) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)flags | O_CLOEXEC;
+    how.mode = (flags & O_CREAT) ? (uint64_t)mode : 0;
+    how.resolve = resolve;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+int sb_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int maj, unsigned int min) {
+    return mknodat(dirfd, name, (mode_t)mode, makedev(maj, min));
+}
+unsigned int sb_major(unsigned long long dev) { return major(dev); }
+unsigned int sb_minor(unsigned long long dev) { return minor(dev); }
+int sb_renameat2(int od, const char *op, int nd, const char *np, unsigned int flags) {
+    return (int)syscall(SYS_renameat2, od, op, nd, np, flags);
+}
+int sb_fsetxattr(int fd, const char *n, const void *v, size_t s) { return fsetxattr(fd, n, v, s, 0); }
+int sb_lsetxattr(const char *p, const char *n, const void *v, size_t s) { return lsetxattr(p, n, v, s, 0); }
+ssize_t sb_lgetxattr(const char *p, const char *n, void *v, size_t s) { return lgetxattr(p, n, v, s); }
+ssize_t sb_llistxattr(const char *p, char *l, size_t s) { return llistxattr(p, l, s); }
+
