@@ -135,4 +135,18 @@ int sb_lsetxattr(const char *path, const char *name, const void *value, size_t s
 ssize_t sb_lgetxattr(const char *path, const char *name, void *value, size_t size);
 ssize_t sb_llistxattr(const char *path, char *list, size_t size);
 
+// ---- cgroup v2 device control (SwiftBoxCgroups) ----
+/// Loads a BPF_PROG_TYPE_CGROUP_DEVICE program of `count` 8-byte instructions.
+/// Returns the program fd, or -1 with errno set and the verifier's log in `log`.
+int sb_bpf_load_device_program(const void *insns, unsigned int count, char *log, unsigned int log_size);
+/// Attaches a device program to a cgroup directory fd (BPF_F_ALLOW_MULTI).
+int sb_bpf_attach_device_program(int cgroup_fd, int prog_fd);
+/// Detaches one device program from a cgroup directory fd.
+int sb_bpf_detach_device_program(int cgroup_fd, int prog_fd);
+/// Lists the ids of the device programs attached to a cgroup (at most *count;
+/// *count is set to the number found).
+int sb_bpf_query_device_programs(int cgroup_fd, unsigned int *ids, unsigned int *count);
+/// Opens a loaded BPF program by id.
+int sb_bpf_program_fd(unsigned int id);
+
 #endif
