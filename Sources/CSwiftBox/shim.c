@@ -196,3 +196,94 @@ int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols) {
 }
 int sb_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 int sb_dup3(int o, int n, int f) { return dup3(o, n, f); }
+
+// ---- Image unpacking (SwiftBoxImage) ----
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <sys/stat.h>
+
+int sb_openat2(int dirfd, const char *path, int flags, int mode, unsigned long long resolve) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)flags | O_CLOEXEC;
+    how.mode = (flags & O_CREAT) ? (uint64_t)mode : 0;
+    how.resolve = resolve;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+int sb_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int maj, unsigned int min) {
+    return mknodat(dirfd, name, (mode_t)mode, makedev(maj, min));
+}
+unsigned int sb_major(unsigned long long dev) { return major(dev); }
+unsigned int sb_minor(unsigned long long dev) { return minor(dev); }
+int sb_renameat2(int od, const char *op, int nd, const char *np, unsigned int flags) {
+    return (int)syscall(SYS_renameat2, od, op, nd, np, flags);
+}
+int sb_fsetxattr(int fd, const char *n, const void *v, size_t s) { return fsetxattr(fd, n, v, s, 0); }
+int sb_lsetxattr(const char *p, const char *n, const void *v, size_t s) { return lsetxattr(p, n, v, s, 0); }
+ssize_t sb_lgetxattr(const char *p, const char *n, void *v, size_t s) { return lgetxattr(p, n, v, s); }
+ssize_t sb_llistxattr(const char *p, char *l, size_t s) { return llistxattr(p, l, s); }
+
+// ---- cgroup v2 device control (SwiftBoxCgroups) ----
+#include <linux/bpf.h>
+
+static int sb_bpf(int cmd, union bpf_attr *attr) {
+    return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr);
+}
+int sb_bpf_load_device_program(const void *insns, unsigned int count, char *log, unsigned int log_size) {
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    a.insns = (uint64_t)(uintptr_t)insns;
+    a.insn_cnt = count;
+    a.license = (uint64_t)(uintptr_t)"Apache";
+    if (log && log_size) {
+        log[0] = 0;
+        a.log_buf = (uint64_t)(uintptr_t)log;
+        a.log_size = log_size;
+        a.log_level = 1;
+    }
+    int fd = sb_bpf(BPF_PROG_LOAD, &a);
+    if (fd < 0 && errno == ENOSPC && log) {
+        // The log was too small for the verifier's output: load again without one.
+        a.log_buf = 0; a.log_size = 0; a.log_level = 0;
+        fd = sb_bpf(BPF_PROG_LOAD, &a);
+    }
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+int sb_bpf_attach_device_program(int cgroup_fd, int prog_fd) {
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.target_fd = (uint32_t)cgroup_fd;
+    a.attach_bpf_fd = (uint32_t)prog_fd;
+    a.attach_type = BPF_CGROUP_DEVICE;
+    a.attach_flags = BPF_F_ALLOW_MULTI;
+    return sb_bpf(BPF_PROG_ATTACH, &a);
+}
+int sb_bpf_detach_device_program(int cgroup_fd, int prog_fd) {
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.target_fd = (uint32_t)cgroup_fd;
+    a.attach_bpf_fd = (uint32_t)prog_fd;
+    a.attach_type = BPF_CGROUP_DEVICE;
+    return sb_bpf(BPF_PROG_DETACH, &a);
+}
+int sb_bpf_query_device_programs(int cgroup_fd, unsigned int *ids, unsigned int *count) {
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.query.target_fd = (uint32_t)cgroup_fd;
+    a.query.attach_type = BPF_CGROUP_DEVICE;
+    a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+    a.query.prog_cnt = *count;
+    int rc = sb_bpf(BPF_PROG_QUERY, &a);
+    *count = a.query.prog_cnt;
+    return rc;
+}
+int sb_bpf_program_fd(unsigned int id) {
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.prog_id = id;
+    int fd = sb_bpf(BPF_PROG_GET_FD_BY_ID, &a);
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}

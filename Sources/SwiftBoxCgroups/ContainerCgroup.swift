@@ -8,143 +8,155 @@ import SwiftBoxOCI
 ///
 /// This is the seam the runtime calls: create (and apply limits) before the
 /// container's init is released, add the init pid, list/signal/freeze its
-/// processes, and destroy on delete.
+/// processes, update limits, read statistics, and destroy on delete. The host
+/// layout (v1, v2 or hybrid) is read from /proc/self/mountinfo and picks the
+/// driver; each controller is a small type the driver calls.
 public final class ContainerCgroup {
-    /// The cgroup path below each hierarchy's root (e.g. `/swiftbox/web-1`).
+    /// The container id.
+    public let id: String
+    /// The resolved cgroup path (e.g. `/swiftbox/web-1`) in the form to store
+    /// in state.json and pass back as `cgroupsPath` to re-open this cgroup.
     public let path: String
-    /// Hierarchy mount points, v1 and v2, as found in /proc/self/mountinfo.
-    public let hierarchies: [String]
+    /// The host's hierarchies.
+    public let layout: CgroupLayout
+    /// A message about how the path was interpreted (`--systemd-cgroup`), shown at `create`.
+    public let notice: String?
+    /// Rules appended after the spec's `linux.resources.devices` whenever the
+    /// spec has device rules, as runc does: by default the character devices
+    /// every container needs (null, zero, full, random, urandom, tty, console,
+    /// ptmx, pts, tun). The runtime may add one per `linux.devices` node.
+    public var alwaysAllowedDevices: [DeviceRule] = DeviceRule.defaults
+    /// Warnings from the last `create` or `update` (fields skipped because this
+    /// host lacks them). Each was also sent to `CgroupWarnings.handler`.
+    public private(set) var warnings: [String] = []
+
+    let driver: CgroupDriver
 
     /// Resolves the cgroup path for a container as runc does: the configured
-    /// `cgroupsPath` (absolute, or relative to swiftbox's own cgroup), or
-    /// `/swiftbox/<id>` by default.
+    /// `cgroupsPath` (absolute, or relative to swiftbox's own cgroup in each
+    /// hierarchy), `/swiftbox/<id>` by default, or with `systemd` a
+    /// `slice:prefix:name` placed at systemd's cgroupfs path.
     public init(id: String, cgroupsPath: String?, systemd: Bool) throws {
-        if systemd { throw SwiftBoxError("--systemd-cgroup is not supported yet; drop the flag to use cgroupfs paths") }
-        let p = cgroupsPath ?? "/swiftbox/\(id)"
-        if p.split(separator: "/").contains("..") {
-            throw SwiftBoxError("linux.cgroupsPath \"\(p)\": must not contain \"..\"")
+        self.id = id
+        layout = try CgroupLayout.current()
+        let own = (try? ProcessCgroups.of()) ?? ProcessCgroups(paths: [:])
+        let resolved = try CgroupPath.resolve(id: id, cgroupsPath: cgroupsPath, systemd: systemd, layout: layout,
+                                              own: own, systemdRunning: FS.exists("/run/systemd/system"))
+        path = resolved.encoded
+        notice = resolved.notice
+        switch layout.kind {
+        case .v1: driver = CgroupV1Driver(layout: layout, path: resolved)
+        case .v2: driver = CgroupV2Driver(hierarchy: layout.unified!, path: resolved, enableAll: true)
+        case .hybrid: driver = CgroupHybridDriver(layout: layout, path: resolved, unified: layout.unified!)
         }
-        path = p.hasPrefix("/") ? FS.clean(p) : FS.clean("/swiftbox/" + p)
-        hierarchies = Self.mountedHierarchies()
     }
 
-    static func mountedHierarchies() -> [String] {
-        guard let text = try? FS.readString("/proc/self/mountinfo") else { return [] }
-        var out: [String] = []
-        for line in text.split(separator: "\n") {
-            guard let dash = line.firstRange(of: " - ") else { continue }
-            let fstype = line[dash.upperBound...].split(separator: " ").first ?? ""
-            guard fstype == "cgroup" || fstype == "cgroup2" else { continue }
-            let fields = line.split(separator: " ")
-            out.append(String(fields[4]))
-        }
-        return out
-    }
+    /// Hierarchy mount points, v1 and v2, as found in /proc/self/mountinfo.
+    public var hierarchies: [String] { layout.hierarchies.map { $0.mountPoint } }
 
     /// The directories of this container's cgroup, one per hierarchy.
-    public var directories: [String] { hierarchies.map { FS.join($0, path) } }
+    public var directories: [String] { driver.directories }
 
-    /// Creates the cgroup in every hierarchy and applies `resources`.
+    /// Whether the cgroup directory exists in any hierarchy.
+    public var exists: Bool { directories.contains { FS.isDirectory($0) } }
+
+    /// Creates the cgroup in every hierarchy and applies `resources`. Values
+    /// are checked first (errors name the field); on any failure the
+    /// directories are removed again, so nothing is half-created.
     public func create(resources: Resources?) throws {
-        if let r = resources, r != Resources() {
-            throw SwiftBoxError("linux.resources: resource limits are not supported yet; remove the section")
-        }
+        let r = resources ?? Resources()
+        try ResourceValidation.validate(r)
+        let devices = try deviceRules(r)
+        if let notice { CgroupWarnings.handler(notice) }
+        let writer = CgroupWriter(recordsUndo: false)
         do {
-            for dir in directories {
-                try FS.mkdirAll(dir)
-                if FS.exists(dir + "/cpuset.cpus") { try inheritCpuset(dir) }
-            }
+            try driver.create(for: r)
+            try driver.apply(r, devices: devices, writer: writer, update: false)
         } catch {
             try? destroy()
             throw error
         }
+        report(writer.warnings)
     }
 
-    /// A new v1 cpuset starts empty and refuses tasks: copy cpus and mems down
-    /// from the nearest ancestor that has them.
-    func inheritCpuset(_ dir: String) throws {
-        for file in ["cpuset.cpus", "cpuset.mems"] {
-            let mine = (try? FS.readString(dir + "/" + file)) ?? ""
-            if !mine.trimmingWhitespace().isEmpty { continue }
-            var parent = FS.dirname(dir)
-            while parent.count > 1 {
-                let value = ((try? FS.readString(parent + "/" + file)) ?? "").trimmingWhitespace()
-                if !value.isEmpty {
-                    // Fill the empty levels between, top down.
-                    var chain: [String] = []
-                    var d = dir
-                    while d != parent { chain.append(d); d = FS.dirname(d) }
-                    for level in chain.reversed() { try FS.write(level + "/" + file, value) }
-                    break
-                }
-                parent = FS.dirname(parent)
-            }
+    /// Changes the limits of a live container. Only the fields set in
+    /// `resources` are written; if one write fails, the ones before it are
+    /// restored (device rules, written last, are replaced whole).
+    public func update(resources: Resources) throws {
+        try ResourceValidation.validate(resources)
+        guard exists else { throw SwiftBoxError("cannot update container \"\(id)\": its cgroup \(path) does not exist") }
+        let devices = try deviceRules(resources)
+        let writer = CgroupWriter(recordsUndo: true)
+        do {
+            try driver.apply(resources, devices: devices, writer: writer, update: true)
+        } catch {
+            writer.rollback()
+            throw error
         }
+        report(writer.warnings)
+    }
+
+    /// The spec's device rules followed by `alwaysAllowedDevices` (nil when
+    /// the spec has none: the cgroup then keeps its parent's device access).
+    func deviceRules(_ r: Resources) throws -> [DeviceRule]? {
+        guard let list = r.devices, !list.isEmpty else { return nil }
+        let rules = try list.enumerated().map { try DeviceRule($0.element, field: "linux.resources.devices[\($0.offset)]") }
+        return rules + alwaysAllowedDevices
+    }
+
+    func report(_ list: [String]) {
+        warnings = list
+        for w in list { CgroupWarnings.handler(w) }
     }
 
     /// Moves a process into the cgroup in every hierarchy.
-    public func add(pid: Int32) throws {
-        for dir in directories {
-            try FS.write(dir + "/cgroup.procs", "\(pid)", truncate: false)
-        }
-    }
+    public func add(pid: Int32) throws { try driver.add(pid: pid) }
 
-    /// The pids in the cgroup (from the first hierarchy that has the cgroup).
-    public func processes() -> [Int32] {
-        for dir in directories {
-            if let text = try? FS.readString(dir + "/cgroup.procs") {
-                return text.split(separator: "\n").compactMap { Int32($0) }
-            }
-        }
-        return []
-    }
+    /// The pids in the cgroup and in any cgroups the container created below it.
+    public func processes() -> [Int32] { driver.processes() }
 
-    /// Sends a signal to every process in the cgroup.
-    public func signalAll(_ sig: Int32) throws {
-        for pid in processes() { _ = kill(pid, sig) }
-    }
+    /// Sends a signal to every process in the cgroup: v2 `cgroup.kill` for
+    /// SIGKILL; otherwise freeze, signal each process, thaw (so none forks away).
+    public func signalAll(_ sig: Int32) throws { try driver.signalAll(sig) }
 
-    /// Stops every process of the cgroup (v1 freezer or v2 cgroup.freeze).
-    public func freeze() throws { try setFrozen(true) }
+    /// Stops every process of the cgroup (v1 freezer or v2 cgroup.freeze) and
+    /// returns once the kernel reports them frozen.
+    public func freeze() throws { try driver.setFrozen(true) }
 
     /// Lets a frozen cgroup run again.
-    public func thaw() throws { try setFrozen(false) }
+    public func thaw() throws { try driver.setFrozen(false) }
 
     /// Whether the cgroup is frozen (paused).
-    public func isFrozen() -> Bool {
-        for dir in directories {
-            if let s = try? FS.readString(dir + "/freezer.state") { return s.hasPrefix("FROZEN") }
-            if let s = try? FS.readString(dir + "/cgroup.freeze") { return s.hasPrefix("1") }
-        }
-        return false
-    }
+    public func isFrozen() -> Bool { driver.isFrozen() }
 
-    func setFrozen(_ frozen: Bool) throws {
-        for dir in directories {
-            if FS.exists(dir + "/freezer.state") {
-                try FS.write(dir + "/freezer.state", frozen ? "FROZEN" : "THAWED")
-                return
-            }
-            if FS.exists(dir + "/cgroup.freeze") {
-                try FS.write(dir + "/cgroup.freeze", frozen ? "1" : "0")
-                return
-            }
-        }
-        throw SwiftBoxError("no freezer is available for cgroup \(path)")
-    }
+    /// Current usage, in runc's `events --stats` shape.
+    public func stats() -> CgroupStats { driver.stats() }
 
-    /// Removes the cgroup directories, retrying while they are still busy.
+    /// How many processes of the container the kernel's OOM killer has killed
+    /// (v1 memory.oom_control `oom_kill`, v2 memory.events `oom_kill`). The
+    /// count lives as long as the cgroup: read it after the container exits
+    /// and before `destroy` to report an OOM kill.
+    public func oomKillCount() -> UInt64 { driver.oomKillCount() }
+
+    /// Whether the OOM killer has killed any process of the container.
+    public var wasOOMKilled: Bool { oomKillCount() > 0 }
+
+    /// Removes the cgroup directories in every hierarchy (child cgroups first,
+    /// retrying while the kernel still counts exiting tasks), then the empty
+    /// parents swiftbox created (such as `/swiftbox`). Every hierarchy is
+    /// tried; the first failure is thrown.
     public func destroy() throws {
-        var last: SwiftBoxError?
-        for dir in directories where FS.exists(dir) {
-            var tries = 0
-            while rmdir(dir) != 0 {
-                if errno == ENOENT { break }
-                tries += 1
-                if errno != EBUSY || tries > 50 { last = .system("remove cgroup \(dir)"); break }
-                usleep(10_000)
-            }
+        var failure: Error?
+        for (dir, mount) in zip(driver.directories, mountsOfDirectories()) {
+            do { try CgroupFiles.removeDirectory(dir, mount: mount) } catch { failure = failure ?? error }
         }
-        if let last { throw last }
+        if let failure { throw failure }
+    }
+
+    func mountsOfDirectories() -> [String] {
+        driver.directories.map { dir in
+            layout.hierarchies.map { $0.mountPoint }.filter { dir == $0 || dir.hasPrefix($0 + "/") }
+                .max { $0.count < $1.count } ?? FS.dirname(dir)
+        }
     }
 }

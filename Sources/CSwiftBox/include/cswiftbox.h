@@ -111,4 +111,42 @@ int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols);
 int sb_pipe2(int fds[2], int flags);
 int sb_dup3(int oldfd, int newfd, int flags);
 
+// ---- Image unpacking (SwiftBoxImage) ----
+#define SB_RESOLVE_NO_XDEV       0x01
+#define SB_RESOLVE_NO_MAGICLINKS 0x02
+#define SB_RESOLVE_NO_SYMLINKS   0x04
+#define SB_RESOLVE_BENEATH       0x08
+#define SB_RESOLVE_IN_ROOT       0x10
+#define SB_RENAME_NOREPLACE      1
+#define SB_RENAME_EXCHANGE       2
+
+/// openat2(2) with an explicit `resolve` mask (SB_RESOLVE_*); O_CLOEXEC is added.
+int sb_openat2(int dirfd, const char *path, int flags, int mode, unsigned long long resolve);
+/// mknodat(2) with the device number built from major/minor (makedev is a macro).
+int sb_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
+/// The major and minor numbers of a device number.
+unsigned int sb_major(unsigned long long dev);
+unsigned int sb_minor(unsigned long long dev);
+/// renameat2(2) (SB_RENAME_* flags).
+int sb_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
+/// Extended attributes (sys/xattr.h is not part of the Glibc module).
+int sb_fsetxattr(int fd, const char *name, const void *value, size_t size);
+int sb_lsetxattr(const char *path, const char *name, const void *value, size_t size);
+ssize_t sb_lgetxattr(const char *path, const char *name, void *value, size_t size);
+ssize_t sb_llistxattr(const char *path, char *list, size_t size);
+
+// ---- cgroup v2 device control (SwiftBoxCgroups) ----
+/// Loads a BPF_PROG_TYPE_CGROUP_DEVICE program of `count` 8-byte instructions.
+/// Returns the program fd, or -1 with errno set and the verifier's log in `log`.
+int sb_bpf_load_device_program(const void *insns, unsigned int count, char *log, unsigned int log_size);
+/// Attaches a device program to a cgroup directory fd (BPF_F_ALLOW_MULTI).
+int sb_bpf_attach_device_program(int cgroup_fd, int prog_fd);
+/// Detaches one device program from a cgroup directory fd.
+int sb_bpf_detach_device_program(int cgroup_fd, int prog_fd);
+/// Lists the ids of the device programs attached to a cgroup (at most *count;
+/// *count is set to the number found).
+int sb_bpf_query_device_programs(int cgroup_fd, unsigned int *ids, unsigned int *count);
+/// Opens a loaded BPF program by id.
+int sb_bpf_program_fd(unsigned int id);
+
 #endif
