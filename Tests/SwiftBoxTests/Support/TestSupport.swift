@@ -84,7 +84,7 @@ enum TestSupport {
         let cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, environ)
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cargs, environ)
         if rc != 0 { throw SwiftBoxError.system("spawn \(argv[0])", errno: rc) }
         return pid
     }
@@ -94,7 +94,7 @@ enum TestSupport {
     static func sh(_ command: String) -> Result { run(["/bin/sh", "-c", command]) }
 
     /// Runs a program and collects its exit code and output.
-    static func run(_ argv: [String], stdin: String? = nil) -> Result {
+    static func run(_ argv: [String], stdin: String? = nil, env: [String] = []) -> Result {
         let out = try! tempDir("swiftbox-out")
         defer { _ = try? FS.removeAll(out) }
         var actions = posix_spawn_file_actions_t()
@@ -111,7 +111,14 @@ enum TestSupport {
         let cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, environ)
+        var envList: [String] = []
+        var i = 0
+        while let e = environ[i] { envList.append(String(cString: e)); i += 1 }
+        let names = Set(env.map { String($0.split(separator: "=", maxSplits: 1)[0]) })
+        envList = envList.filter { !names.contains(String($0.split(separator: "=", maxSplits: 1)[0])) } + env
+        let cenv = envList.map { strdup($0) } + [nil]
+        defer { cenv.forEach { free($0) } }
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cargs, cenv)
         guard rc == 0 else { return Result(code: -1, stdout: "", stderr: "spawn \(argv[0]) failed: \(rc)") }
         let status = (try? Sys.wait(pid).status) ?? 0
         return Result(code: Sys.exitCode(status),
