@@ -69,8 +69,17 @@ public final class ImageStore: @unchecked Sendable {
     /// by id or manifest digest (`sha256:…`), or by a unique id prefix (≥ 4 hex digits).
     public func image(named reference: String) throws -> Image {
         let all = try images()
-        if let hit = all.first(where: { $0.names.contains(reference) }) { return hit }
-        if !reference.contains(":"), let hit = all.first(where: { $0.names.contains(reference + ":latest") }) { return hit }
+        // Docker names: `busybox` is `busybox:latest` is `docker.io/library/busybox:latest`.
+        var forms = [reference]
+        let lastPart = reference.split(separator: "/").last ?? ""
+        if !lastPart.contains(":") && !reference.contains("@") { forms.append(reference + ":latest") }
+        for f in forms where !(f.split(separator: "/").first ?? "").contains(".") {
+            forms.append("docker.io/" + f)
+            if !f.contains("/") { forms.append("docker.io/library/" + f) }
+        }
+        for f in forms {
+            if let hit = all.first(where: { $0.names.contains(f) }) { return hit }
+        }
         if let d = Digest(reference), let hit = all.first(where: { $0.id == d || $0.manifest.digest == d }) { return hit }
         let hex = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
         if hex.count >= 4, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {

@@ -99,13 +99,16 @@ final class LayerDecoder {
                     default: detected = .detect
                     }
                 }
-                do { try readTar(writer) } catch let e as SwiftBoxError { decodeError = e }
+                // A limit or read failure inside a callback surfaces as a vague
+                // libarchive error: report the real cause.
+                do { try readTar(writer) } catch let e as SwiftBoxError { decodeError = failure ?? e }
             }
         }
         // Whatever happened, hash the rest of the file so a mismatch can be named.
         drainSource()
         let blob = blobHash.finalize()
         let tar = tarHash.finalize()
+        finalBlob = blob
         if let decodeError {
             throw decodeError
         }
@@ -118,9 +121,13 @@ final class LayerDecoder {
 
     /// The digest of the bytes read so far plus the rest of the file (after a failure).
     func blobDigestAfterFailure() -> (Digest, Int64) {
+        if let finalBlob { return (finalBlob, blobSize) }
         drainSource()
-        return (blobHash.finalize(), blobSize)
+        let d = blobHash.finalize()
+        finalBlob = d
+        return (d, blobSize)
     }
+    private var finalBlob: Digest?
 
     private func readTar(_ writer: LayerWriter?) throws {
         guard let inner = archive_read_new() else { throw SwiftBoxError("\(label): libarchive: out of memory") }

@@ -26,6 +26,7 @@ public enum ContainerInit {
         let channel = InitChannel(fd: fd)
         do {
             guard let request = try channel.receive(InitRequest.self) else { exit(1) }
+            try SeccompFilter.prepare(request.spec.linux?.seccomp, cacheDirectory: request.seccompCache) // while the host's cache is visible
             if let fd = request.mountNamespaceFD {
                 try Sys.setns(fd, what: "mount namespace")
                 close(fd)

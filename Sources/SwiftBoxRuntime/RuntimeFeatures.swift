@@ -1,4 +1,5 @@
 import SwiftBoxOCI
+import SwiftBoxSeccomp
 
 /// The runtime-spec "features" document (what `runc features` prints).
 public struct RuntimeFeatures: Codable, Sendable {
@@ -32,7 +33,7 @@ public struct RuntimeFeatures: Codable, Sendable {
                 namespaces: BundleConfig.namespaceTypes,
                 capabilities: CapabilitySet.names,
                 cgroup: .init(v1: true, v2: true, systemd: false, systemdUser: false),
-                seccomp: .init(enabled: false, actions: [], operators: [], archs: []),
+                seccomp: .init(enabled: true, actions: SeccompFilter.supportedActions, operators: SeccompFilter.supportedOperators, archs: SeccompFilter.supportedArchitectures),
                 apparmor: .init(enabled: false), selinux: .init(enabled: false), intelRdt: .init(enabled: false),
                 mountExtensions: ["idmap": .init(enabled: false)]),
             annotations: ["io.github.swiftbox.version": RuntimeInfo.version])

@@ -36,9 +36,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Unix socket that receives the terminal's master fd.") var consoleSocket: String?
     @Flag(name: .long, help: "Use MS_MOVE and chroot instead of pivot_root.") var noPivot = false
     @Flag(name: .long, help: "Accepted for runc compatibility.") var noNewKeyring = false
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id, or a service file (service.json) to run its services.") var id: String
 
     func run() throws {
+        if ServiceCommands.isServiceFile(id) { return try ServiceCommands.run(file: id, detach: detach) }
         let code = try Container.run(id: id, bundle: bundle, options: CreateOptions(
             root: GlobalOptions.stateRoot, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot,
             systemdCgroup: GlobalOptions.systemdCgroup), detach: detach)
@@ -102,10 +103,13 @@ struct ListCommand: ParsableCommand {
 }
 
 struct PsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List the processes of a container.")
+    static let configuration = CommandConfiguration(
+        commandName: "ps", abstract: "List the processes of a container, or (without an id) every service instance.")
     @Option(name: [.customShort("f"), .long], help: "table or json.") var format: String = "table"
-    @Argument(help: "The container id.") var id: String
+    @Option(name: .long, help: "List only the instances of this service file.") var file: String?
+    @Argument(help: "The container id.") var id: String?
     func run() throws {
+        guard let id, file == nil else { return try ServiceCommands.ps(format: format, file: file) }
         let pids = try Container(id: id, root: GlobalOptions.stateRoot).processes()
         switch format {
         case "json": print("[" + pids.map(String.init).joined(separator: ",") + "]")

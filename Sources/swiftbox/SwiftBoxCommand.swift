@@ -16,7 +16,8 @@ struct SwiftBoxCommand: ParsableCommand {
         subcommands: [
             SpecCommand.self, CreateCommand.self, StartCommand.self, RunCommand.self, StateCommand.self,
             KillCommand.self, DeleteCommand.self, ListCommand.self, PsCommand.self, ExecCommand.self,
-            FeaturesCommand.self, ImageCommand.self,
+            FeaturesCommand.self, ImageCommand.self, SeccompCommand.self,
+            LogsCommand.self, StopCommand.self, RestartCommand.self, ScaleCommand.self, DownCommand.self, SuperviseCommand.self,
         ]
     )
 
