@@ -5,6 +5,7 @@ import CSwiftBox
 import SwiftBoxLinux
 import SwiftBoxOCI
 import SwiftBoxCgroups
+import SwiftBoxSeccomp
 
 /// Options of `create` (and `run`), as runc's flags.
 public struct CreateOptions: Sendable {
@@ -55,6 +56,9 @@ public struct Container {
                                          created: rfc3339Now(), annotations: spec.annotations, cgroupPath: cgroup.path,
                                          systemdCgroup: options.systemdCgroup, started: false, exitStatus: nil,
                                          ociVersion: spec.ociVersion)
+            // Compiled (or read from the cache) here, before anything runs in the
+            // container: a profile libseccomp rejects fails create cleanly.
+            let seccomp = try SeccompFilter.prepare(spec.linux?.seccomp, cacheDirectory: options.root.seccompCache)
             try cgroup.create(resources: spec.linux?.resources)
             cgroupCreated = true
             let launch = try InitLauncher(spec: spec, consoleSocket: options.consoleSocket, fifo: fifo)
@@ -64,10 +68,10 @@ public struct Container {
             let request = InitRequest(kind: .create, id: id, spec: nil, bundle: config.bundle, rootfs: config.rootfs,
                                       noPivot: options.noPivot, fifoFD: launch.fifoChildFD, consoleSocketFD: launch.consoleChildFD,
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
-                                      seccompCache: options.root.path + "/.seccomp",
+                                      seccompFlags: nil,
                                       newUTS: launch.newNamespaces.contains("uts"),
                                       newMount: launch.newNamespaces.contains("mount"))
-            try launch.converse(request, config: config.raw) { message in
+            try launch.converse(request, config: config.raw, seccomp: seccomp) { message in
                 // prestart (deprecated) and createRuntime run in the runtime's namespaces.
                 let state = OCIState(ociVersion: spec.ociVersion, id: id, status: .creating, pid: pid,
                                      bundle: config.bundle, annotations: spec.annotations)

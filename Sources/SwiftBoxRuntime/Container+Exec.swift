@@ -5,6 +5,7 @@ import CSwiftBox
 import SwiftBoxLinux
 import SwiftBoxOCI
 import SwiftBoxCgroups
+import SwiftBoxSeccomp
 
 /// Options of `exec`.
 public struct ExecOptions: Sendable {
@@ -39,14 +40,15 @@ extension Container {
             _ = sb_child_subreaper()
             ProcessWaiter.blockSignals()
         }
+        let seccomp = try SeccompFilter.prepare(spec.linux?.seccomp, cacheDirectory: root.seccompCache)
         let launch = try InitLauncher(joining: r.pid, spec: spec, consoleSocket: options.consoleSocket)
         let pid = try launch.spawnJoined(cgroup: try cgroup(r))
         do {
             let request = InitRequest(kind: .exec, id: id, spec: spec, bundle: r.bundle, rootfs: r.rootfs,
                                       noPivot: false, fifoFD: nil, consoleSocketFD: launch.consoleChildFD,
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
-                                      seccompCache: root.path + "/.seccomp", newUTS: false, newMount: false)
-            try launch.converse(request, config: nil) { _ in }
+                                      seccompFlags: nil, newUTS: false, newMount: false)
+            try launch.converse(request, config: nil, seccomp: seccomp) { _ in }
         } catch {
             Glibc.kill(pid, SIGKILL)
             throw error

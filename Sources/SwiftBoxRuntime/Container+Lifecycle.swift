@@ -29,16 +29,20 @@ extension Container {
         let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw SwiftBoxError.system("open exec fifo \(fifo)") }
         defer { close(fd) }
-        // Wait for init's byte; give up if init dies instead.
+        // Wait for init's byte (startContainer hooks have run), then for
+        // end-of-file (init's execve closed its end). Give up if init dies.
+        var gotByte = false
         while true {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let n = poll(&p, 1, 50)
-            if n > 0 {
+            if poll(&p, 1, 50) > 0 {
                 var b: UInt8 = 0
                 let got = read(fd, &b, 1)
-                if got == 1 { break }
+                if got == 1 { gotByte = true; continue }
+                // EOF only counts once the writer has opened and written.
+                if got == 0 && gotByte { break }
             }
             if root.status(of: r) == .stopped {
+                if gotByte { break }
                 throw SwiftBoxError("cannot start container \"\(id)\": its init exited before start")
             }
         }

@@ -26,14 +26,17 @@ public enum ContainerInit {
         let channel = InitChannel(fd: fd)
         do {
             guard let request = try channel.receive(InitRequest.self) else { exit(1) }
-            try SeccompFilter.prepare(request.spec.linux?.seccomp, cacheDirectory: request.seccompCache) // while the host's cache is visible
+            let spec = try request.spec ?? JSONDocument.decode(Spec.self, from: channel.receiveFrame(), file: "config.json")
+            let seccomp = try request.seccompFlags.map {
+                try SeccompProgram(filter: channel.receiveFrame(), flags: SeccompFlags(rawValue: $0))
+            }
             if let fd = request.mountNamespaceFD {
                 try Sys.setns(fd, what: "mount namespace")
                 close(fd)
             }
             switch request.kind {
-            case .create: try create(request, channel)
-            case .exec: try exec(request, channel)
+            case .create: try create(request, spec, seccomp, channel)
+            case .exec: try exec(request, spec, seccomp, channel)
             }
         } catch {
             let e = error as? SwiftBoxError ?? SwiftBoxError("\(error)")
@@ -51,8 +54,7 @@ public enum ContainerInit {
         if m.kind != .proceed { throw SwiftBoxError("unexpected message \(m.kind) from the parent") }
     }
 
-    static func create(_ req: InitRequest, _ channel: InitChannel) throws -> Never {
-        let spec = try req.spec ?? JSONDocument.decode(Spec.self, from: channel.receiveFrame(), file: "config.json")
+    static func create(_ req: InitRequest, _ spec: Spec, _ seccomp: SeccompProgram?, _ channel: InitChannel) throws -> Never {
         guard let process = spec.process else { throw SwiftBoxError("process: missing") }
         // Non-dumpable until execve: no container process can open /proc/1/exe
         // (the host's swiftbox binary) or our memory while we set up.
@@ -103,30 +105,33 @@ public enum ContainerInit {
         try channel.send(InitMessage(kind: .created))
         close(channel.fd)
 
-        // Blocks until `swiftbox start` opens the other end.
+        // Opening the FIFO blocks until `swiftbox start` opens the other end.
+        // The descriptor is close-on-exec: `start` reads our byte, then waits
+        // for end-of-file, which comes exactly when execve replaces us, so its
+        // poststart hooks run after the user's program has started.
+        var startFD: Int32 = -1
         if fifoFD >= 0 {
-            let w = open("/proc/self/fd/\(fifoFD)", O_WRONLY | O_CLOEXEC)
-            if w < 0 { throw SwiftBoxError.system("open exec fifo for start") }
-            var zero: UInt8 = 0x30
-            _ = write(w, &zero, 1)
-            close(w)
+            startFD = open("/proc/self/fd/\(fifoFD)", O_WRONLY | O_CLOEXEC)
+            if startFD < 0 { throw SwiftBoxError.system("open exec fifo for start") }
             close(fifoFD)
         }
         try HookRunner.run(spec.hooks?.startContainer, phase: "startContainer",
                            state: OCIState(ociVersion: spec.ociVersion, id: req.id, status: .running, pid: getpid(),
                                            bundle: req.bundle, annotations: spec.annotations))
-        try ProcessSetup.becomeUser(process)
-        if let seccomp = spec.linux?.seccomp {
-            try SeccompFilter.load(seccomp, cacheDirectory: req.seccompCache)
+        if startFD >= 0 {
+            var zero: UInt8 = 0x30
+            _ = write(startFD, &zero, 1)
         }
+        try ProcessSetup.becomeUser(process)
+        try seccomp?.install()
         try ProcessSetup.exec(program, process)
     }
 
     /// An `exec` into a running container: the trampoline already joined its
     /// namespaces (mount included) and cgroup; finish like create does.
-    static func exec(_ req: InitRequest, _ channel: InitChannel) throws -> Never {
+    static func exec(_ req: InitRequest, _ spec: Spec, _ seccomp: SeccompProgram?, _ channel: InitChannel) throws -> Never {
         _ = sb_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
-        guard let spec = req.spec, let process = spec.process else { throw SwiftBoxError("process: missing") }
+        guard let process = spec.process else { throw SwiftBoxError("process: missing") }
         try ProcessSetup.applyRlimits(process.rlimits)
         try ProcessSetup.applyOOMScoreAdj(process.oomScoreAdj)
         if process.terminal == true {
@@ -136,9 +141,7 @@ public enum ContainerInit {
         if chdir(process.cwd) != 0 { throw SwiftBoxError.system("chdir to \(process.cwd)") }
         let program = try ProcessSetup.resolveExecutable(process)
         try ProcessSetup.becomeUser(process)
-        if let seccomp = spec.linux?.seccomp {
-            try SeccompFilter.load(seccomp, cacheDirectory: req.seccompCache)
-        }
+        try seccomp?.install()
         try channel.send(InitMessage(kind: .created))
         close(channel.fd)
         try ProcessSetup.exec(program, process)

@@ -59,6 +59,8 @@ public struct StateRoot: Sendable {
     func stateFile(of id: String) -> String { directory(of: id) + "/state.json" }
     func configFile(of id: String) -> String { directory(of: id) + "/config.json" }
     func fifo(of id: String) -> String { directory(of: id) + "/exec.fifo" }
+    /// Where compiled seccomp programs are cached, one file per profile.
+    public var seccompCache: String { path + "/.seccomp" }
 
     /// Checks that an id is a usable container id: 1–1024 characters of
     /// letters, digits, `_`, `+`, `-` and `.`, not `.` or `..` (as runc).

@@ -24,8 +24,10 @@ struct InitRequest: Codable {
     var consoleSocketFD: Int32?
     /// Descriptor number of a mount namespace init must join first.
     var mountNamespaceFD: Int32?
-    /// Where compiled seccomp filters are cached.
-    var seccompCache: String?
+    /// Flags of the seccomp program; when set, the program's BPF follows as a
+    /// raw frame (after the config frame for create). The parent compiles or
+    /// reads it from the cache: init never runs libseccomp or hashes a profile.
+    var seccompFlags: UInt32?
     /// Whether namespaces were freshly created (hostname etc. only apply then).
     var newUTS: Bool
     var newMount: Bool

@@ -5,6 +5,7 @@ import CSwiftBox
 import SwiftBoxLinux
 import SwiftBoxOCI
 import SwiftBoxCgroups
+import SwiftBoxSeccomp
 
 /// Starts `swiftbox init` through the C trampoline in new or joined namespaces,
 /// places it in its cgroup, writes user-namespace maps and time offsets, then
@@ -260,10 +261,14 @@ final class InitLauncher {
 
     /// Sends the request and answers init until it reports `created` (or fails).
     /// `runtimeHooks` is called when init asks for the runtime-namespace hooks.
-    func converse(_ request: InitRequest, config: [UInt8]?, runtimeHooks: (InitMessage) throws -> Void) throws {
+    func converse(_ request: InitRequest, config: [UInt8]?, seccomp: SeccompProgram?,
+                  runtimeHooks: (InitMessage) throws -> Void) throws {
         let channel = InitChannel(fd: parentSocket)
+        var request = request
+        request.seccompFlags = seccomp?.flags.rawValue
         try? channel.send(request)
         if let config { try? channel.sendFrame(config) }
+        if let seccomp { try? channel.sendFrame(seccomp.filter) }
         while true {
             guard let line = try channel.receiveLine() else {
                 var status: Int32 = 0

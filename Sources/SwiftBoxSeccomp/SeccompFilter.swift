@@ -50,7 +50,7 @@ public enum SeccompFilter {
     /// reporting them.
     public static func check(_ seccomp: Seccomp) throws -> [String] {
         let policy = try SeccompPolicy(seccomp)
-        var warnings: [String] = []
+        var warnings: [String] = policy.conflicts
         let syscalls = SeccompCompiler.unknownSyscalls(in: policy)
         if !syscalls.isEmpty {
             warnings.append("seccomp: libseccomp \(SeccompCompiler.libseccompVersion) does not know "

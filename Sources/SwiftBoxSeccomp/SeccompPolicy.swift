@@ -102,27 +102,47 @@ public struct SeccompPolicy: Equatable, Sendable {
             rules.append(Rule(names: entry.names, action: action, conditions: conditions, field: field))
         }
         self.rules = rules
-        try checkConflicts()
+        dropConflicts()
     }
 
-    /// libseccomp refuses (EEXIST) a second rule for the same system call and
-    /// the same argument chain with another action; report it with both entries.
-    private func checkConflicts() throws {
+    /// What `dropConflicts` left out, one sentence each (reported as warnings).
+    public private(set) var conflicts: [String] = []
+
+    /// A second rule for the same system call and argument chain with another
+    /// action never takes effect: libseccomp keeps the first (and returns
+    /// success), and runc and crun inherit that. Real profiles rely on it:
+    /// podman's default lists `setns` as allowed and again as EPERM for
+    /// containers without CAP_SYS_ADMIN. So the later entry is left out, as it
+    /// would be anyway, and said so.
+    private mutating func dropConflicts() {
         struct Key: Hashable { var name: String; var chain: [Condition] }
         var seen: [Key: (SeccompAction, String)] = [:]
-        for rule in rules where rule.action != defaultAction {
+        var kept: [Rule] = []
+        for rule in rules {
+            guard rule.action != defaultAction else { kept.append(rule); continue }
+            var names = rule.names
             for chain in rule.chains {
                 let sorted = chain.sorted { ($0.index, $0.op.rawValue, $0.value, $0.valueTwo) < ($1.index, $1.op.rawValue, $1.value, $1.valueTwo) }
                 for name in rule.names {
                     let key = Key(name: name, chain: sorted)
                     if let (other, field) = seen[key], other != rule.action {
-                        throw SwiftBoxError("\(rule.field): \(name) with these arguments already has another action in \(field); "
-                            + "a system call can have only one action for the same conditions")
+                        if names.contains(name) {
+                            conflicts.append("\(rule.field): \(name) with these arguments already has another action in \(field); "
+                                + "the first rule wins (as in libseccomp, runc and crun), this one is left out")
+                            names.removeAll { $0 == name }
+                        }
+                    } else if seen[key] == nil {
+                        seen[key] = (rule.action, rule.field)
                     }
-                    seen[key] = (rule.action, rule.field)
                 }
             }
+            if !names.isEmpty {
+                var r = rule
+                r.names = names
+                kept.append(r)
+            }
         }
+        rules = kept
     }
 
     /// Every distinct system-call name the rules mention, in first-seen order.
