@@ -127,6 +127,9 @@ public struct ProcessCgroups: Equatable, Sendable {
     /// Hierarchy key (`cpu,cpuacct`, `name=systemd`, `""` for cgroup2) → path.
     public var paths: [String: String]
 
+    /// Cgroups from a key → path map.
+    public init(paths: [String: String]) { self.paths = paths }
+
     /// Reads /proc/self/cgroup (or another process's).
     public static func of(_ pid: String = "self") throws -> ProcessCgroups {
         parse(try FS.readString("/proc/\(pid)/cgroup"))

@@ -86,10 +86,12 @@ extension ServiceManager {
                             timeout: Double = 10) throws {
         let dir = ProjectDirectory(root: root, project: project)
         if dir.supervisorAlive {
+            let pid = dir.load()?.supervisorPid ?? 0
             try send(ControlRequest(op: "down"), to: dir, timeout: 3600)
-            // The supervisor removes its folder last; wait for it to let go of the lock.
-            let deadline = monotonicNow() + 10
-            while dir.supervisorAlive && monotonicNow() < deadline { usleep(10_000) }
+            // The supervisor answers once every container is gone, then removes
+            // its folder and exits: wait for that too.
+            let deadline = monotonicNow() + 30
+            while pid > 0 && Sys.alive(pid) && Sys.processState(of: pid) != "Z" && monotonicNow() < deadline { usleep(5_000) }
             return
         }
         let ids = root.ids().filter { id in (try? root.load(id))?.annotations?[InstanceSpec.projectKey] == project }

@@ -152,6 +152,12 @@ final class Supervisor {
 
     /// Runs until shutdown has stopped every instance. Returns whether all stopped cleanly.
     func run() -> Bool {
+        // Containers inherit the signal mask of the thread that clones them; a
+        // mask inherited from our own parent (test runners, `runc run`-style
+        // waiters block everything) would make them deaf to their stop signal.
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
         while true {
             takeCommands()
             reconcile()
@@ -680,7 +686,10 @@ final class Supervisor {
         if listener >= 0 { close(listener); listener = -1 }
         unlink(dir.controlSocket)
         if (try? FS.list(dir.path + "/containers"))?.isEmpty ?? true {
-            try? FS.removeAll(dir.path)
+            // The lock file goes last: while it exists, ps and down see this supervisor.
+            for name in (try? FS.list(dir.path)) ?? [] where name != "supervisor.lock" { try? FS.removeAll(dir.path + "/" + name) }
+            unlink(dir.lockFile)
+            rmdir(dir.path)
         } else {
             say("keeping \(dir.path): some container folders could not be removed")
         }

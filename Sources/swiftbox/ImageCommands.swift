@@ -7,7 +7,7 @@ struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage the image store (OCI layouts and archives, Docker archives).",
         subcommands: [ImageLoad.self, ImageList.self, ImageInspect.self, ImageRemove.self, ImagePrune.self,
-                      ImageUnpack.self])
+                      ImageUnpack.self, ImageMount.self, ImageUnmount.self])
 }
 
 /// The `--store` option every image command takes.
@@ -127,4 +127,27 @@ struct ImageUnpack: ParsableCommand {
 func fmt(_ x: Double) -> String {
     let tenths = Int((x * 10).rounded())
     return "\(tenths / 10).\(abs(tenths % 10))"
+}
+
+struct ImageMount: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mount",
+        abstract: "Prepare a container root filesystem of an image in DIR/rootfs (overlay on the shared layers).")
+    @OptionGroup var store: StoreOption
+    @Option(name: .long, help: "automatic, overlay or copy.") var mode: String = "automatic"
+    @Argument(help: "Image name, id or id prefix.") var image: String
+    @Argument(help: "The container folder (DIR/rootfs is the root filesystem).") var directory: String
+    func run() throws {
+        guard let m = RootfsMode(rawValue: mode) else { throw SwiftBoxError("--mode: \"\(mode)\" is not automatic, overlay or copy") }
+        let s = try store.open()
+        print(try s.prepareRootfs(for: try s.image(named: image), at: directory, mode: m))
+    }
+}
+
+struct ImageUnmount: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unmount", abstract: "Release a root filesystem made by `image mount`.")
+    @OptionGroup var store: StoreOption
+    @Argument(help: "The container folder given to `image mount`.") var directory: String
+    func run() throws { try store.open().releaseRootfs(at: directory) }
 }

@@ -202,7 +202,11 @@ struct DownCommand: ParsableCommand {
         commandName: "down", abstract: "Stop every instance of a service file and remove its containers.")
     @Argument(help: "The service file.") var file: String
     func run() throws {
-        try ServiceManager.down(project: ServiceFile.projectName(of: FS.absolute(file)), root: GlobalOptions.stateRoot)
+        // Without a supervisor, containers are stopped directly: use the
+        // file's stop timeouts when it still parses.
+        let timeout = (try? ServiceFile.load(file))?.services.map(\.stopTimeout).max() ?? 10
+        try ServiceManager.down(project: ServiceFile.projectName(of: FS.absolute(file)), root: GlobalOptions.stateRoot,
+                                timeout: timeout)
     }
 }
 

@@ -18,6 +18,7 @@ struct SwiftBoxCommand: ParsableCommand {
             KillCommand.self, DeleteCommand.self, ListCommand.self, PsCommand.self, ExecCommand.self,
             FeaturesCommand.self, ImageCommand.self, SeccompCommand.self,
             LogsCommand.self, StopCommand.self, RestartCommand.self, ScaleCommand.self, DownCommand.self, SuperviseCommand.self,
+            UpdateCommand.self, EventsCommand.self, PauseCommand.self, ResumeCommand.self,
         ]
     )
 

@@ -12,7 +12,7 @@ enum CpuV2 {
 
     /// crun's documented conversion (crun.1.md, "CPU controller"): a curve in
     /// log space through 2 → 1, 1024 → 100 (both defaults) and 262144 → 10000.
-    public static func weight(fromShares shares: UInt64) -> UInt64 {
+    static func weight(fromShares shares: UInt64) -> UInt64 {
         if shares == 0 { return 0 }
         if shares <= 2 { return 1 }
         if shares >= 262_144 { return 10_000 }

@@ -34,6 +34,39 @@ final class ManagerFixture {
 
     var stateRoot: StateRoot { StateRoot(root) }
 
+    /// Starts swiftbox without waiting; output goes to `<dir>/<name>.out|.err`.
+    func spawn(_ args: [String], output name: String) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, dir + "/\(name).out", O_WRONLY | O_CREAT, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, dir + "/\(name).err", O_WRONLY | O_CREAT, 0o644)
+        let argv = [TestSupport.swiftbox, "--root", root] + args
+        let cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, environ)
+        precondition(rc == 0, "spawn swiftbox: \(rc)")
+        spawned.append(pid)
+        return pid
+    }
+    var spawned: [pid_t] = []
+
+    /// Waits for a spawned process; returns its exit code, or nil after `seconds`.
+    func exitCode(of pid: pid_t, within seconds: Double) -> Int32? {
+        var code: Int32?
+        wait(seconds) {
+            var st: Int32 = 0
+            if waitpid(pid, &st, WNOHANG) == pid { code = Sys.exitCode(st); return true }
+            return false
+        }
+        if code != nil { spawned.removeAll { $0 == pid } }
+        return code
+    }
+
+    func text(_ file: String) -> String { (try? FS.readString(dir + "/" + file)) ?? "" }
+
     func report() -> [InstanceReport] { ServiceManager.report(root: stateRoot) }
 
     func instance(_ name: String) -> InstanceReport? { report().first { $0.instance == name } }
@@ -61,6 +94,7 @@ final class ManagerFixture {
     var containers: [String] { stateRoot.ids() }
 
     deinit {
+        for pid in spawned { kill(pid, SIGKILL); _ = try? Sys.wait(pid) }
         for p in ProjectDirectory.all(root: stateRoot) {
             if let pid = p.load()?.supervisorPid, p.supervisorAlive { kill(pid, SIGKILL) }
             try? ServiceManager.down(project: p.project, root: stateRoot, timeout: 0.2)

@@ -1,0 +1,268 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import SwiftBox
+
+/// Real containers on this kernel: each limit is proven by its effect.
+@Suite struct CgroupLimitTests {
+    /// A sandbox whose config sets `resources`.
+    func sandbox(_ args: [String], prefix: String, cgroupsPath: String? = nil,
+                 _ resources: (inout Resources) -> Void, edit: (inout Spec) -> Void = { _ in }) throws -> Sandbox {
+        try Sandbox(args, prefix: prefix) { spec in
+            var r = Resources()
+            resources(&r)
+            spec.linux!.resources = r
+            spec.linux!.cgroupsPath = cgroupsPath
+            edit(&spec)
+        }
+    }
+
+    func cgroup(_ box: Sandbox, _ path: String? = nil) throws -> ContainerCgroup {
+        try ContainerCgroup(id: box.id, cgroupsPath: path, systemd: false)
+    }
+
+    func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        var waited = 0.0
+        while waited < seconds {
+            if condition() { return true }
+            usleep(20_000)
+            waited += 0.02
+        }
+        return condition()
+    }
+
+    func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// The content of the first control file called `name` in the container's cgroup.
+    func controlFile(_ cg: ContainerCgroup, _ name: String) -> String? {
+        for dir in cg.directories where FS.exists(dir + "/" + name) {
+            return (try? FS.readString(dir + "/" + name))?.trimmingWhitespace()
+        }
+        return nil
+    }
+
+    @Test func memoryHogIsKilledAtTheLimitAndTheOOMIsReported() throws {
+        let hog = ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"]
+        let box = try sandbox(hog, prefix: "oom") {
+            $0.memory = Memory(); $0.memory!.limit = 24 << 20; $0.memory!.swap = 24 << 20
+        }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        let events = box.root + "/events.jsonl"
+        let sb = TestSupport.swiftbox
+        let r = TestSupport.sh("\(sb) --root \(box.root) events --interval 100ms \(box.id) > \(events) & sleep 0.3; \(sb) --root \(box.root) start \(box.id); wait")
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(waitUntil(10) { box.status() == "stopped" })
+        let cg = try cgroup(box)
+        #expect(cg.oomKillCount() >= 1)
+        #expect(cg.wasOOMKilled)
+        let lines = ((try? FS.readString(events)) ?? "").split(separator: "\n")
+        #expect(lines.contains { $0.contains("\"type\":\"oom\"") && $0.contains(box.id) }, "events printed: \(lines)")
+        let stats = box.swiftbox(["events", "--stats", box.id])
+        #expect(stats.code == 0)
+        let event = try JSONDocument.decode(CgroupEvent.self, from: Array(stats.stdout.utf8), file: "events")
+        #expect(event.type == "stats")
+        #expect((event.data?.memory.raw?["oom_kill"] ?? 0) >= 1)
+        #expect(event.data?.memory.usage.limit == 24 << 20)
+        // `run` sees the kill as SIGKILL (128 + 9).
+        let again = try sandbox(hog, prefix: "oomrun") {
+            $0.memory = Memory(); $0.memory!.limit = 24 << 20; $0.memory!.swap = 24 << 20
+        }
+        defer { again.cleanup() }
+        #expect(again.run().code == 137)
+        #expect(again.leftovers().isEmpty)
+    }
+
+    @Test func forkBombStopsAtPidsMax() throws {
+        // The inner shell forks until the kernel refuses (ash then exits); the
+        // outer one outlives it so the container stays up to be inspected.
+        let bomb = "sh -c 'while :; do sleep 30 & done' 2>/dev/null; sleep 1000"
+        let box = try sandbox(["sh", "-c", bomb], prefix: "pids") { $0.pids = Pids(limit: 12) }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let cg = try cgroup(box)
+        func refused() -> UInt64 {
+            (controlFile(cg, "pids.events") ?? "").split(separator: " ").last.flatMap { UInt64($0) } ?? 0
+        }
+        #expect(waitUntil(5) { refused() > 0 }, "pids.events counts forks the limit refused")
+        #expect(waitUntil(5) { cg.processes().count == 11 }, "10 sleeps and the outer shell: \(cg.processes())")
+        #expect((cg.stats().pids.current ?? 99) <= 12)
+        #expect(cg.stats().pids.limit == 12)
+        #expect(TestSupport.sh("true").code == 0, "the host can still fork")
+        // kill --all reaches every process of the bomb.
+        #expect(box.swiftbox(["kill", "--all", box.id, "KILL"]).code == 0)
+        #expect(waitUntil(5) { cg.processes().isEmpty })
+        #expect(box.swiftbox(["delete", box.id]).code == 0)
+        #expect(box.leftovers().isEmpty)
+    }
+
+    @Test func cpuQuotaHoldsABusyLoopToAFifthOfACPU() throws {
+        let box = try sandbox(["sh", "-c", "while :; do :; done"], prefix: "cpu") {
+            $0.cpu = CPU(); $0.cpu!.quota = 20_000; $0.cpu!.period = 100_000
+        }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let cg = try cgroup(box)
+        usleep(300_000)
+        let u0 = cg.stats().cpu.usage.total ?? 0, t0 = now()
+        usleep(1_500_000)
+        let u1 = cg.stats().cpu.usage.total ?? 0, t1 = now()
+        let share = Double(u1 - u0) / 1e9 / (t1 - t0)
+        #expect(share > 0.1 && share < 0.3, "the loop used \(share) of a CPU")
+        #expect((cg.stats().cpu.throttling?.throttledPeriods ?? 0) > 0)
+    }
+
+    @Test func deniedDeviceCannotBeOpenedOrCreated() throws {
+        let script = """
+            mknod /dev/k c 1 11 && echo mknod-allowed
+            head -c1 /dev/k >/dev/null 2>&1 && echo read-allowed || echo read-denied
+            mknod /dev/m c 1 1 2>/dev/null && echo mem-created || echo mem-denied
+            head -c1 /dev/zero | wc -c
+            """
+        let box = try sandbox(["sh", "-c", script], prefix: "dev", {
+            $0.devices = [DeviceCgroup(allow: false, access: "rwm"),
+                          DeviceCgroup(allow: true, type: "c", major: 1, minor: 11, access: "m")]
+        }, edit: { spec in
+            var caps = spec.process!.capabilities!
+            for k in [\Capabilities.bounding, \Capabilities.effective, \Capabilities.permitted] {
+                caps[keyPath: k] = (caps[keyPath: k] ?? []) + ["CAP_MKNOD"]
+            }
+            spec.process!.capabilities = caps
+        })
+        defer { box.cleanup() }
+        let r = box.run()
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").map(String.init) == ["mknod-allowed", "read-denied", "mem-denied", "1"])
+    }
+
+    @Test func updateChangesTheLimitsOfARunningContainer() throws {
+        let box = try sandbox(["sleep", "1000"], prefix: "upd") {
+            $0.memory = Memory(); $0.memory!.limit = 64 << 20
+            $0.pids = Pids(limit: 20)
+        }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let cg = try cgroup(box)
+        #expect(cg.stats().memory.usage.limit == 64 << 20)
+        let u = box.swiftbox(["update", "--memory", "128m", "--pids-limit", "30", box.id])
+        #expect(u.code == 0, "\(u.stderr)")
+        #expect(cg.stats().memory.usage.limit == 128 << 20)
+        #expect(cg.stats().pids.limit == 30)
+        // -r takes linux.resources JSON.
+        let file = box.root + "/r.json"
+        try FS.write(file, "{\"cpu\":{\"quota\":30000,\"period\":100000},\"pids\":{\"limit\":40}}", create: true)
+        #expect(box.swiftbox(["update", "-r", file, box.id]).code == 0)
+        #expect(cg.stats().pids.limit == 40)
+        let quota = controlFile(cg, "cpu.cfs_quota_us") ?? controlFile(cg, "cpu.max")
+        #expect(quota == "30000" || quota == "30000 100000")
+        // Bad input names the field and changes nothing.
+        let bad = box.swiftbox(["update", "--cpuset-cpus", "0-4000", "--memory", "256m", box.id])
+        #expect(bad.code != 0)
+        #expect(bad.stderr.contains("linux.resources.cpu.cpus"))
+        #expect(cg.stats().memory.usage.limit == 128 << 20)
+        // A failure after a successful write rolls that write back.
+        try FS.write(file, "{\"memory\":{\"limit\":268435456},\"unified\":{\"memory.nosuchfile\":\"1\"}}")
+        let rolled = box.swiftbox(["update", "-r", file, box.id])
+        #expect(rolled.code != 0)
+        #expect(rolled.stderr.contains("linux.resources.unified[\"memory.nosuchfile\"]"), "\(rolled.stderr)")
+        #expect(cg.stats().memory.usage.limit == 128 << 20)
+    }
+
+    @Test func pauseStopsProgressAndResumeRestoresIt() throws {
+        let box = try sandbox(["sh", "-c", "while :; do :; done"], prefix: "frz") { _ in }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let cg = try cgroup(box)
+        #expect(box.swiftbox(["resume", box.id]).code != 0, "resume needs a paused container")
+        #expect(box.swiftbox(["pause", box.id]).code == 0)
+        #expect(box.status() == "paused")
+        let u0 = cg.stats().cpu.usage.total ?? 0
+        usleep(400_000)
+        let u1 = cg.stats().cpu.usage.total ?? 0
+        #expect(u1 - u0 < 5_000_000, "a paused container used \(u1 - u0) ns")
+        #expect(box.swiftbox(["pause", box.id]).code != 0, "pause needs a running container")
+        #expect(box.swiftbox(["resume", box.id]).code == 0)
+        #expect(box.status() == "running")
+        usleep(400_000)
+        #expect((cg.stats().cpu.usage.total ?? 0) - u1 > 50_000_000)
+    }
+
+    @Test func deleteLeavesNoCgroupInAnyHierarchy() throws {
+        let top = TestSupport.uniqueID("cgtop")
+        let box = try sandbox(["sh", "-c", "sleep 1000 & sleep 1000 & wait"], prefix: "del", cgroupsPath: "/\(top)/inner/x") {
+            $0.memory = Memory(); $0.memory!.limit = 32 << 20
+            $0.cpu = CPU(); $0.cpu!.shares = 512
+            $0.pids = Pids(limit: 50)
+        }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let cg = try cgroup(box, "/\(top)/inner/x")
+        #expect(cg.directories.allSatisfy { FS.isDirectory($0) })
+        #expect(waitUntil(5) { cg.processes().count == 3 })
+        #expect(box.swiftbox(["delete", "--force", box.id]).code == 0)
+        let left = TestSupport.sh("find /sys/fs/cgroup -maxdepth 3 -name '\(top)*'").stdout
+        #expect(left.isEmpty, "left behind: \(left)")
+        #expect(box.leftovers().isEmpty)
+    }
+
+    @Test func relativeCgroupsPathStartsAtOurOwnCgroupAndIsRemoved() throws {
+        let rel = TestSupport.uniqueID("rel")
+        let box = try sandbox(["true"], prefix: "rel", cgroupsPath: rel) { $0.pids = Pids(limit: 10) }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        let own = try ProcessCgroups.of()
+        let cg = try cgroup(box, rel)
+        let layout = try CgroupLayout.current()
+        for h in layout.hierarchies {
+            let expected = FS.join(h.mountPoint, FS.clean(own.path(in: h) + "/" + rel))
+            #expect(cg.directories.contains(expected))
+            #expect(FS.isDirectory(expected))
+        }
+        #expect(box.swiftbox(["delete", "--force", box.id]).code == 0)
+        #expect(!cg.exists)
+    }
+
+    @Test func badResourcesFailCreateWithTheFieldAndLeaveNothing() throws {
+        let cases: [(String, (inout Resources) -> Void)] = [
+            ("linux.resources.cpu.cpus", { $0.cpu = CPU(); $0.cpu!.cpus = "0-4000" }),
+            ("linux.resources.memory.swap", { $0.memory = Memory(); $0.memory!.limit = 1 << 26; $0.memory!.swap = 1 << 20 }),
+            ("linux.resources.devices[1].type", { $0.devices = [DeviceCgroup(allow: false), DeviceCgroup(allow: true, type: "z")] }),
+            // Found only after the cgroup exists and other limits are written: proves the roll back.
+            ("linux.resources.unified[\"memory.nosuchfile\"]", {
+                $0.pids = Pids(limit: 5); $0.unified = ["memory.nosuchfile": "1"]
+            }),
+        ]
+        for (field, edit) in cases {
+            let box = try sandbox(["true"], prefix: "bad", edit)
+            defer { box.cleanup() }
+            let r = box.create()
+            #expect(r.code != 0)
+            #expect(r.stderr.contains(field), "expected \(field) in: \(r.stderr)")
+            #expect(box.leftovers().isEmpty)
+            #expect(!(try cgroup(box)).exists)
+        }
+    }
+
+    @Test func systemdCgroupPathIsPlacedOnCgroupfsWithAMessage() throws {
+        let slice = "sbtest\(UInt32.random(in: 0...UInt32.max)).slice"
+        let box = try sandbox(["true"], prefix: "sd", cgroupsPath: "\(slice):swiftbox:web") { $0.pids = Pids(limit: 10) }
+        defer { box.cleanup() }
+        let r = box.swiftbox(["--systemd-cgroup", "create", "--bundle", box.bundle, box.id])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("/\(slice)/swiftbox-web.scope"))
+        let cg = try ContainerCgroup(id: box.id, cgroupsPath: "/\(slice)/swiftbox-web.scope", systemd: false)
+        #expect(cg.exists)
+        #expect(box.swiftbox(["delete", "--force", box.id]).code == 0)
+        #expect(TestSupport.sh("find /sys/fs/cgroup -maxdepth 3 -name '\(slice)'").stdout.isEmpty)
+    }
+}
