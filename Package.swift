@@ -19,8 +19,8 @@ let package = Package(
         .target(name: "CSwiftBox"),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp",
                        providers: [.apt(["libseccomp-dev"])]),
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
-                       providers: [.apt(["libarchive-dev"])]),
+        // libarchive is loaded on first use (see Sources/CArchive/include/carchive.h).
+        .target(name: "CArchive", linkerSettings: [.linkedLibrary("nettle"), .linkedLibrary("dl")]),
         .target(name: "SwiftBoxLinux", dependencies: ["CSwiftBox"], swiftSettings: v5),
         .target(name: "SwiftBoxOCI", dependencies: ["SwiftBoxLinux"], swiftSettings: v5),
         .target(name: "SwiftBoxCgroups", dependencies: ["SwiftBoxOCI", "SwiftBoxLinux"], swiftSettings: v5),
