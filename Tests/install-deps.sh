@@ -2,7 +2,7 @@
 # Installs the Debian packages swiftbox builds and tests with (run as root).
 # Quick when they are already there: apt-get runs only for missing packages.
 set -eu
-packages="busybox-static libseccomp-dev libarchive-dev nettle-dev zlib1g-dev libzstd-dev pkg-config file
+packages="busybox-static libseccomp-dev libarchive-dev nettle-dev zlib1g-dev libzstd-dev zstd pkg-config file
   runc crun umoci skopeo podman containerd hyperfine python3 iproute2 gcc libc6-dev qemu-system-x86
   bsdutils valgrind"
 missing=""
