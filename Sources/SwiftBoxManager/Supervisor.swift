@@ -397,7 +397,10 @@ final class Supervisor {
                 try Container.create(id: id, bundle: scratch, options: CreateOptions(root: options.root))
             }
             let pid = try created.record().pid
-            do { try created.start() } catch {
+            do {
+                if s.network == .private { try Loopback.bringUp(inNetworkOf: pid) }
+                try created.start()
+            } catch {
                 try? created.delete(force: true)
                 throw error
             }
