@@ -175,7 +175,8 @@ enum EntryPath {
     /// and names with a `..` component are refused: an image never names a
     /// file outside the directory it is unpacked into.
     static func components(_ name: String, what: String) throws -> [String] {
-        if name.hasPrefix("/") {
+        // umoci writes the root itself as "/": only that absolute name is accepted.
+        if name.hasPrefix("/") && !name.split(separator: "/").allSatisfy({ $0 == "." }) {
             throw SwiftBoxError("\(what): absolute path \"\(name)\" refused (entries must be relative to the image root)", errno: EXDEV)
         }
         var out: [String] = []

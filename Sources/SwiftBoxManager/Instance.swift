@@ -18,6 +18,8 @@ final class Instance {
     /// What happens once a stopping instance has exited.
     enum AfterStop { case remove, restart, stay }
     var afterStop = AfterStop.stay
+    /// The signal that stops it (the service's, else the image's, else SIGTERM).
+    var stopSignal: Int32 = SIGTERM
     var stopDeadline: Double?
     var killed = false
     /// Health checking.

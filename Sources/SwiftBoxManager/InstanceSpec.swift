@@ -5,6 +5,7 @@ import SwiftBoxLinux
 import SwiftBoxOCI
 import SwiftBoxRuntime
 import SwiftBoxSeccomp
+import SwiftBoxImage
 
 /// Turns a service definition into the runtime-spec config of one instance.
 enum InstanceSpec {
@@ -16,9 +17,16 @@ enum InstanceSpec {
 
     /// The config of instance `index` of `service`, with `rootfs` as its root.
     static func make(_ service: ServiceDefinition, index: Int, project: String, rootfs: String,
-                     volumes: String) throws -> Spec {
+                     volumes: String, image: ContainerDefaults? = nil) throws -> Spec {
         let id = "\(service.name)-\(index)"
         var spec = Spec.defaultSpec(args: service.arguments, rootfs: rootfs)
+        // The image's config (entrypoint/cmd, env, workdir, user, stop signal) comes
+        // first; what the service file says wins.
+        image?.apply(to: &spec)
+        if !service.arguments.isEmpty { spec.process?.args = service.arguments }
+        guard spec.process?.args?.isEmpty == false else {
+            throw SwiftBoxError("service \"\(service.name)\": no command: the image \"\(service.image)\" names none; give \"command\"")
+        }
         spec.root?.readonly = service.readonlyRootfs
         spec.hostname = service.hostname ?? id
         var process = spec.process!
@@ -29,7 +37,7 @@ enum InstanceSpec {
             env.append(pair)
         }
         process.env = env
-        process.cwd = service.workdir
+        if let w = service.workdir { process.cwd = w }
         if let user = service.user { process.user = try resolveUser(user, rootfs: rootfs, service: service.name) }
         var caps = Set(Spec.defaultCapabilities)
         if service.capabilitiesDropped.contains("ALL") { caps = [] }
@@ -80,9 +88,8 @@ enum InstanceSpec {
         }
         switch service.seccomp {
         case .unconfined: linux.seccomp = nil
-        case .profile(let path): linux.seccomp = try JSONDocument.load(Seccomp.self, from: path)
-        case .default:
-            throw SwiftBoxError("service \"\(service.name)\": seccomp \"default\": this build has no default seccomp profile yet; use \"unconfined\" or a profile file")
+        case .default: linux.seccomp = SeccompProfile.builtinDefault.render(capabilities: list)
+        case .profile(let path): linux.seccomp = try SeccompProfile.load(from: path).render(capabilities: list)
         }
         spec.linux = linux
 

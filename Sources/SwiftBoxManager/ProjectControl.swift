@@ -82,7 +82,7 @@ extension ServiceManager {
     /// Stops a project: through its supervisor if one runs, otherwise by
     /// stopping and removing every container of the project directly
     /// (SIGTERM, then SIGKILL after `timeout` seconds).
-    public static func down(project: String, root: StateRoot = StateRoot(), images: any ImageProvider = RootfsDirectoryProvider(),
+    public static func down(project: String, root: StateRoot = StateRoot(), images: any ImageProvider = StoreImageProvider(),
                             timeout: Double = 10) throws {
         let dir = ProjectDirectory(root: root, project: project)
         if dir.supervisorAlive {

@@ -9,8 +9,8 @@ public struct ServiceDefinition: Equatable, Sendable {
     public var arguments: [String]
     /// `NAME=VALUE` pairs, env files first, then `env` (later ones win).
     public var environment: [String]
-    /// The working directory inside the container.
-    public var workdir: String
+    /// The working directory inside the container (nil: the image's, or `/`).
+    public var workdir: String?
     /// `uid[:gid]` or a user name from the image's /etc/passwd.
     public var user: String?
     /// The host name (default: the instance name).
@@ -27,8 +27,8 @@ public struct ServiceDefinition: Equatable, Sendable {
     public var capabilitiesDropped: [String]
     public var seccomp: SeccompMode
     public var healthcheck: HealthCheck?
-    /// The signal that asks an instance to stop.
-    public var stopSignal: Int32
+    /// The signal that asks an instance to stop (nil: the image's, or SIGTERM).
+    public var stopSignal: Int32?
     /// Seconds between the stop signal and SIGKILL.
     public var stopTimeout: Double
     public var dependsOn: [Dependency]
@@ -40,10 +40,10 @@ public struct ServiceDefinition: Equatable, Sendable {
     /// A service with the defaults of a file that names only `name`, `image` and `command`.
     public init(name: String, image: String, arguments: [String], baseDirectory: String = "/") {
         self.name = name; self.image = image; self.arguments = arguments
-        environment = []; workdir = "/"; user = nil; hostname = nil; replicas = 1
+        environment = []; workdir = nil; user = nil; hostname = nil; replicas = 1
         restart = RestartPolicy(); resources = ResourceLimits(); mounts = []; network = .private
-        readonlyRootfs = false; capabilitiesAdded = []; capabilitiesDropped = []; seccomp = .unconfined
-        healthcheck = nil; stopSignal = 15; stopTimeout = 10; dependsOn = []; labels = [:]
+        readonlyRootfs = false; capabilitiesAdded = []; capabilitiesDropped = []; seccomp = .default
+        healthcheck = nil; stopSignal = nil; stopTimeout = 10; dependsOn = []; labels = [:]
         self.baseDirectory = baseDirectory
     }
 }

@@ -29,7 +29,7 @@ public struct ServiceFile: Sendable {
 
     /// Loads and checks a service file. Every problem is reported at once in
     /// one error, one line per problem with file, line and JSON path.
-    public static func load(_ path: String, images: any ImageProvider = RootfsDirectoryProvider()) throws -> ServiceFile {
+    public static func load(_ path: String, images: any ImageProvider = StoreImageProvider()) throws -> ServiceFile {
         let (file, problems) = check(path, images: images)
         if let file, problems.isEmpty { return file }
         let head = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
@@ -39,7 +39,7 @@ public struct ServiceFile: Sendable {
 
     /// Parses a service file and returns it with every problem found (the file is
     /// nil when it cannot be read or is not JSON).
-    public static func check(_ path: String, images: any ImageProvider = RootfsDirectoryProvider()) -> (ServiceFile?, [ServiceFileProblem]) {
+    public static func check(_ path: String, images: any ImageProvider = StoreImageProvider()) -> (ServiceFile?, [ServiceFileProblem]) {
         let abs = FS.absolute(path)
         let bytes: [UInt8]
         do { bytes = try FS.read(abs) } catch {
@@ -334,6 +334,7 @@ struct ServiceFileParser {
         if let c = o["command"] { if let c = self.command(c, p + [.key("command")]) { command = c } else { ok = false } }
         s.arguments = entrypoint + command
         if s.arguments.isEmpty && o["entrypoint"] == nil && o["command"] == nil && !image.isEmpty
+            && images.problem(with: image, relativeTo: baseDirectory) == nil
             && !images.providesCommand(image, relativeTo: baseDirectory) {
             problem(p, "no command: give \"command\" (or \"entrypoint\"); the image \"\(image)\" does not name one")
             ok = false

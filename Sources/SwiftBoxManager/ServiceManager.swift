@@ -41,7 +41,7 @@ public final class ServiceManager: @unchecked Sendable {
         /// Reap every child of the process (only for a process that is nothing but a supervisor).
         public var reapAllChildren: Bool
 
-        public init(root: StateRoot = StateRoot(), images: any ImageProvider = RootfsDirectoryProvider(),
+        public init(root: StateRoot = StateRoot(), images: any ImageProvider = StoreImageProvider(),
                     showOutput: Bool = false, showMessages: Bool = false, outputFD: Int32? = nil,
                     messageFD: Int32? = nil, reapAllChildren: Bool = false) {
             self.root = root; self.images = images; self.showOutput = showOutput; self.showMessages = showMessages

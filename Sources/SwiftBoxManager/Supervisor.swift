@@ -383,7 +383,10 @@ final class Supervisor {
             try FS.mkdirAll(scratch, mode: 0o711)
             let rootfs = try options.images.prepareRootfs(image: s.image, relativeTo: s.baseDirectory, container: id,
                                                            readOnly: s.readonlyRootfs, scratch: scratch)
-            let spec = try InstanceSpec.make(s, index: i.status.index, project: file.project, rootfs: rootfs, volumes: dir.volumes)
+            let defaults = try options.images.defaults(of: s.image, relativeTo: s.baseDirectory)
+            let spec = try InstanceSpec.make(s, index: i.status.index, project: file.project, rootfs: rootfs,
+                                             volumes: dir.volumes, image: defaults)
+            i.stopSignal = s.stopSignal ?? defaults?.stopSignal ?? SIGTERM
             try FS.writeAtomically(scratch + "/config.json", try JSONDocument.encode(spec), mode: 0o600)
             let logPath = dir.log(of: id)
             if options.showOutput && i.log == nil { i.log = LogTail(path: logPath) }
@@ -394,7 +397,10 @@ final class Supervisor {
                 try Container.create(id: id, bundle: scratch, options: CreateOptions(root: options.root))
             }
             let pid = try created.record().pid
-            do { try created.start() } catch {
+            do {
+                if s.network == .private { try Loopback.bringUp(inNetworkOf: pid) }
+                try created.start()
+            } catch {
                 try? created.delete(force: true)
                 throw error
             }
@@ -430,7 +436,7 @@ final class Supervisor {
         case .running, .starting:
             i.afterStop = after
             let s = services[i.status.service]
-            let sig = s?.stopSignal ?? SIGTERM
+            let sig = i.stopSignal
             let container = Container(id: i.id, root: options.root)
             do { try container.kill(signal: sig) } catch {
                 try? container.kill(signal: SIGKILL, all: true)

@@ -5,14 +5,14 @@ import SwiftBoxLinux
 import SwiftBoxOCI
 
 /// The seam between the runtime and the seccomp mechanism: check a
-/// `linux.seccomp` section before anything is created, and install its filter
-/// as the last step of init.
+/// `linux.seccomp` section before anything is created, turn it into a BPF
+/// program, and install that as the last step of init.
 ///
 /// Compiling with libseccomp costs milliseconds, so compiled programs are
-/// cached per profile under the state root and installed straight from the
-/// cache afterwards. The cache lives on the host: read it (`prepare`) before
-/// init enters the container's root or mount namespace, and install the
-/// program (`load`) at the very end.
+/// cached per profile under the state root. The runtime's parent calls
+/// `prepare` on the host (cache read, or compile and store) and hands the
+/// `SeccompProgram` to init, which only installs it: init never runs
+/// libseccomp, hashes a profile or opens a path the container could control.
 public enum SeccompFilter {
     /// Where warnings go (unknown system calls or architectures that are left
     /// out of the filter). The runtime points this at its log; the default
@@ -82,26 +82,27 @@ public enum SeccompFilter {
         SeccompCache.path(cacheDirectory, key: SeccompCache.key(for: seccomp, libseccomp: SeccompCompiler.libseccompVersion))
     }
 
-    /// Makes the program for `seccomp` ready for `load`: read from
-    /// `cacheDirectory` if it was compiled before, otherwise compiled and
-    /// stored there (a cache that cannot be written only costs speed). Call
-    /// it while `cacheDirectory` is the host's, before pivot_root or joining
-    /// the container's mount namespace: a path resolved inside the container
-    /// could hand init a program the container planted. Does nothing for nil.
+    /// The program for `seccomp`: read from `cacheDirectory` if it was
+    /// compiled before, otherwise compiled and stored there (a cache that
+    /// cannot be written only costs speed). Also remembered for `load`. Call
+    /// it where `cacheDirectory` is the host's (the parent): a path resolved
+    /// inside a container could hand over a program the container planted.
+    /// Returns nil for nil.
     @discardableResult
     public static func prepare(_ seccomp: Seccomp?, cacheDirectory: String?) throws -> SeccompProgram? {
         guard let seccomp else { return nil }
-        let policy = try SeccompPolicy(seccomp)
-        var file: String?
         var key = ""
         if let cacheDirectory {
             key = SeccompCache.key(for: seccomp, libseccomp: SeccompCompiler.libseccompVersion)
-            file = SeccompCache.path(cacheDirectory, key: key)
-            if let filter = SeccompCache.read(file!), let program = try? SeccompProgram(filter: filter, flags: policy.flags) {
+            // A hit needs only the flags: the rest is what the key hashes, and
+            // the parent checked it before create.
+            if let filter = SeccompCache.read(SeccompCache.path(cacheDirectory, key: key)),
+               let program = try? SeccompProgram(filter: filter, flags: SeccompPolicy.parseFlags(seccomp.flags)) {
                 prepared = (seccomp, program)
                 return program
             }
         }
+        let policy = try SeccompPolicy(seccomp)
         let program = try SeccompProgram(filter: SeccompCompiler.compile(policy).filter, flags: policy.flags)
         if let cacheDirectory {
             // A read-only or foreign-owned state root (user namespaces) just means no cache.
@@ -111,14 +112,14 @@ public enum SeccompFilter {
         return program
     }
 
-    /// Installs the filter for `seccomp` on the calling process, last in init
-    /// just before execve, with TSYNC (and no_new_privs unless CAP_SYS_ADMIN
-    /// is effective). Uses the program `prepare` made for the same profile.
+    /// Installs the filter for `seccomp` on the calling process with TSYNC
+    /// (and no_new_privs unless CAP_SYS_ADMIN is effective), for callers that
+    /// hold a profile rather than a `SeccompProgram`. Uses the program
+    /// `prepare` made for the same profile in this process.
     ///
-    /// Without one it compiles now and leaves `cacheDirectory` alone: by this
-    /// point init sees the container's file system, where that path is the
-    /// container's to fill, so trusting a file there would let a container
-    /// choose its own filter.
+    /// Without one it compiles now and leaves `cacheDirectory` alone: a caller
+    /// inside the container's file system would see a path the container can
+    /// fill, and trusting a file there would let a container choose its filter.
     public static func load(_ seccomp: Seccomp, cacheDirectory: String?) throws {
         let program: SeccompProgram
         if let prepared, prepared.seccomp == seccomp {

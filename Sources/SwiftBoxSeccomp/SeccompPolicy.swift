@@ -67,18 +67,7 @@ public struct SeccompPolicy: Equatable, Sendable {
             if !archs.contains(arch) { archs.append(arch) }
         }
         architectures = archs
-        var flags: SeccompFlags = []
-        for (i, name) in (seccomp.flags ?? []).enumerated() {
-            guard let flag = SeccompFlags.byName.first(where: { $0.0 == name })?.1 else {
-                throw SwiftBoxError("flags[\(i)]: unknown flag \"\(name)\"; use one of "
-                    + SeccompFlags.byName.map(\.0).joined(separator: ", "))
-            }
-            if flag == .waitKillableRecv {
-                throw SwiftBoxError("flags[\(i)]: \(name) only applies to a notify listener, which swiftbox does not support")
-            }
-            flags.insert(flag)
-        }
-        self.flags = flags
+        flags = try Self.parseFlags(seccomp.flags)
         var rules: [Rule] = []
         for (i, entry) in (seccomp.syscalls ?? []).enumerated() {
             let field = "syscalls[\(i)]"
@@ -103,6 +92,22 @@ public struct SeccompPolicy: Equatable, Sendable {
         }
         self.rules = rules
         dropConflicts()
+    }
+
+    /// Parses `flags`; a cached program needs nothing else from the profile.
+    static func parseFlags(_ names: [String]?) throws -> SeccompFlags {
+        var flags: SeccompFlags = []
+        for (i, name) in (names ?? []).enumerated() {
+            guard let flag = SeccompFlags.byName.first(where: { $0.0 == name })?.1 else {
+                throw SwiftBoxError("flags[\(i)]: unknown flag \"\(name)\"; use one of "
+                    + SeccompFlags.byName.map(\.0).joined(separator: ", "))
+            }
+            if flag == .waitKillableRecv {
+                throw SwiftBoxError("flags[\(i)]: \(name) only applies to a notify listener, which swiftbox does not support")
+            }
+            flags.insert(flag)
+        }
+        return flags
     }
 
     /// What `dropConflicts` left out, one sentence each (reported as warnings).

@@ -27,14 +27,18 @@ if [ ! -s "$work/vmlinux" ]; then
         pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
     fi
     rm -rf "$work/kernel" "$work"/linux-image-*.deb
-    (cd "$work" && apt-get download "$pkg" 2>/dev/null)
+    (cd "$work" && apt-get download -q "$pkg" >/dev/null 2>&1)
     dpkg -x "$work"/linux-image-*.deb "$work/kernel"
     python3 Tests/vm/extract-vmlinux.py "$work"/kernel/boot/vmlinuz-* "$work/vmlinux"
     rm -rf "$work/kernel" "$work"/linux-image-*.deb
 fi
 
 # The release binary with the Swift runtime linked in (as shipped).
-swift build -c release --static-swift-stdlib --scratch-path .build-vm --product swiftbox 2>&1 | grep -E 'error|warning: ' || true
+if ! swift build -c release --static-swift-stdlib --scratch-path .build-vm --product swiftbox > "$work/build.log" 2>&1; then
+    grep -E 'error:' "$work/build.log" | head -20 >&2
+    echo "run-v2-tests: the release build failed (see $work/build.log)" >&2
+    exit 1
+fi
 bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-vm --show-bin-path)/swiftbox
 [ -x "$bin" ] || { echo "run-v2-tests: no release swiftbox at $bin" >&2; exit 1; }
 

@@ -14,7 +14,13 @@ mkdir -p "$work"
 
 if [ ! -f "$image/.complete" ]; then
     command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >/dev/null
-    rm -rf "$image" "$work/parts"
+    rm -rf "$image"
+    if [ -d "$work/parts" ]; then  # an earlier run stopped half-way: put the root back together
+        mv "$work/parts/3/root" "$work/root.tmp" 2>/dev/null && mv "$work/parts/2/usr" "$work/root.tmp/usr" &&
+            mv "$work/parts/1/usr/lib" "$work/root.tmp/usr/lib" && touch "$work/root.tmp/.debootstrap-done" &&
+            rm -rf "$work/root" && mv "$work/root.tmp" "$work/root"
+        rm -rf "$work/parts"
+    fi
     if [ ! -f "$work/root/.debootstrap-done" ]; then
         rm -rf "$work/root"
         debootstrap --variant=minbase bookworm "$work/root" "$mirror" >/dev/null
@@ -30,7 +36,7 @@ if [ ! -f "$image/.complete" ]; then
     umoci new --image "$image:bench"
     umoci insert --image "$image:bench" "$work/parts/1/usr" /usr
     umoci insert --image "$image:bench" "$work/parts/2/usr" /usr
-    for e in "$work/parts/3/root"/*; do umoci insert --image "$image:bench" "$e" "/$(basename "$e")"; done
+    umoci insert --image "$image:bench" "$work/parts/3/root" /
     umoci gc --layout "$image"
     rm -rf "$work/parts"
     touch "$image/.complete"

@@ -7,6 +7,7 @@ images no real tool would produce (escapes, loops, bad digests).
 SPEC: {"ref": "t", "config": {...image config "config" field...},
        "layers": [{"entries": [ENTRY...], "compression": "gzip"|"none"|"zstd",
                    "corrupt": "digest"|"size"|"truncate"|"diffid"|"missing"|"mediatype"}]}
+A layer may instead be {"tarfile": PATH} (an existing tar, e.g. GNU sparse).
 ENTRY: {"name": "a/b", "type": "file"|"dir"|"symlink"|"hardlink"|"fifo"|"char",
         "data": "text", "target": "…", "mode": 0o644, "uid": 0, "gid": 0,
         "zeros": N (file of N zero bytes), "xattrs": {"user.k": "v"}}
@@ -48,7 +49,7 @@ def main():
     with open(os.path.join(out, "oci-layout"), "w") as f: json.dump({"imageLayoutVersion": "1.0.0"}, f)
     diff_ids, layers = [], []
     for l in spec["layers"]:
-        raw = bytes.fromhex(l["rawhex"]) if "rawhex" in l else layer_tar(l["entries"])
+        raw = open(l["tarfile"], "rb").read() if "tarfile" in l else layer_tar(l["entries"])
         comp = l.get("compression", "gzip")
         blob = {"gzip": lambda b: gzip.compress(b, 6, mtime=0),
                 "zstd": lambda b: subprocess.run(["zstd", "-q", "-c"], input=b, capture_output=True, check=True).stdout,

@@ -19,6 +19,25 @@ import SwiftBox
         }
     }
 
+    @Test func gnuSparseFilesStaySparse() throws {
+        let dir = try TestSupport.tempDir("swiftbox-sparse")
+        defer { _ = try? FS.removeAll(dir) }
+        let r = TestSupport.sh("""
+            cd \(dir) && mkdir src && dd if=/dev/urandom of=src/sparse bs=4096 count=1 seek=4096 2>/dev/null &&
+            tar --sparse --format=gnu -cf sparse.tar -C src sparse
+            """)
+        #expect(r.code == 0, "\(r.stderr)")
+        let layout = try ImageFixtures.layout(#"{"layers": [{"tarfile": "\#(dir)/sparse.tar"}]}"#)
+        defer { _ = try? FS.removeAll(layout) }
+        try ImageFixtures.withStore { store, tmp in
+            let image = try store.load(path: layout)
+            try store.unpack(image, into: tmp + "/flat")
+            let st = FS.info(tmp + "/flat/sparse")
+            #expect(st.map { $0.st_size == 4097 * 4096 && $0.st_blocks * 512 < 1 << 20 } == true)
+            #expect(TestSupport.sh("cmp \(dir)/src/sparse \(tmp)/flat/sparse").code == 0)
+        }
+    }
+
     @Test(arguments: [RootfsMode.overlay, RootfsMode.copy])
     func containerRootfsMatchesUmocAndIsReleased(mode: RootfsMode) throws {
         let images = ImageFixtures.umoci

@@ -29,8 +29,13 @@ final class ManagerFixture {
         return path
     }
 
+    /// Extra environment for the swiftbox processes (e.g. SWIFTBOX_STORE).
+    var env: [String] = []
+
     @discardableResult
-    func swiftbox(_ args: [String]) -> TestSupport.Result { TestSupport.swiftbox(args, root: root) }
+    func swiftbox(_ args: [String]) -> TestSupport.Result {
+        TestSupport.run([TestSupport.swiftbox, "--root", root] + args, env: env)
+    }
 
     var stateRoot: StateRoot { StateRoot(root) }
 

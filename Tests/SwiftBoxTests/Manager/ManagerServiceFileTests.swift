@@ -1,7 +1,7 @@
 import Testing
 import SwiftBox
 
-@Suite struct ServiceFileTests {
+@Suite struct ManagerServiceFileTests {
     @Test func sizesDurationsAndCPUsParseAsPeopleWriteThem() {
         #expect(Quantity.bytes("64M") == 64 << 20)
         #expect(Quantity.bytes("1.5G") == 3 << 29)
@@ -57,7 +57,7 @@ import SwiftBox
         #expect(db.replicas == 1)
         #expect(db.restart.condition == .no)
         #expect(db.stopTimeout == 10)
-        #expect(db.stopSignal == 15)
+        #expect(db.stopSignal == nil && db.seccomp == .default && db.workdir == nil)
         #expect(db.network == .private)
         #expect(db.healthcheck?.command == ["/bin/sh", "-c", "true"])
         #expect(db.healthcheck?.interval == 2 && db.healthcheck?.startPeriod == 5 && db.healthcheck?.retries == 2)

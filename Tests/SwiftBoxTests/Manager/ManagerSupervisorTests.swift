@@ -6,7 +6,7 @@ import SwiftBox
 
 /// The supervisor with real busybox containers, driven through the CLI in
 /// separate processes as users drive it.
-@Suite struct SupervisorTests {
+@Suite struct ManagerSupervisorTests {
     @Test func threeReplicasRunAndAreListed() throws {
         let f = try ManagerFixture()
         let web = f.name("web")
