@@ -102,6 +102,21 @@ import SwiftBox
         #expect(box.leftovers().isEmpty)
     }
 
+    @Test func killAllWithTermReachesEveryProcessThroughTheFreezer() throws {
+        // Not SIGKILL, so not cgroup.kill: freeze, signal each process, thaw.
+        let box = try sandbox(["sh", "-c", "sleep 1000 & sleep 1000 & wait"], prefix: "kall") { _ in }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let cg = try cgroup(box)
+        #expect(waitUntil(5) { cg.processes().count == 3 })
+        #expect(box.swiftbox(["kill", "--all", box.id, "TERM"]).code == 0)
+        #expect(!cg.isFrozen(), "the cgroup is thawed again")
+        // The sleeps die; the shell (pid 1, no TERM handler) then returns from wait.
+        #expect(waitUntil(5) { cg.processes().isEmpty })
+        #expect(waitUntil(5) { box.status() == "stopped" })
+    }
+
     @Test func cpuQuotaHoldsABusyLoopToAFifthOfACPU() throws {
         let box = try sandbox(["sh", "-c", "while :; do :; done"], prefix: "cpu") {
             $0.cpu = CPU(); $0.cpu!.quota = 20_000; $0.cpu!.period = 100_000
