@@ -28,19 +28,19 @@ struct UpdateCommand: ParsableCommand {
     @Option(name: [.customShort("r"), .long], help: "A JSON file with linux.resources (\"-\": stdin).") var resources: String?
     @Option(name: .long, help: "Block I/O weight (10-1000).") var blkioWeight: UInt16?
     @Option(name: .long, help: "CFS period in µs.") var cpuPeriod: UInt64?
-    @Option(name: .long, help: "CFS quota in µs per period (-1: none).") var cpuQuota: Int64?
+    @Option(name: .long, parsing: .unconditional, help: "CFS quota in µs per period (-1: none).") var cpuQuota: Int64?
     @Option(name: .long, help: "CFS burst in µs.") var cpuBurst: UInt64?
     @Option(name: [.customLong("cpu-share"), .customLong("cpu-shares")], help: "CPU shares (relative weight).") var cpuShare: UInt64?
     @Option(name: .long, help: "Realtime period in µs.") var cpuRtPeriod: UInt64?
-    @Option(name: .long, help: "Realtime runtime in µs.") var cpuRtRuntime: Int64?
+    @Option(name: .long, parsing: .unconditional, help: "Realtime runtime in µs.") var cpuRtRuntime: Int64?
     @Option(name: .long, help: "CPUs to run on (0-3,7).") var cpusetCpus: String?
     @Option(name: .long, help: "Memory nodes to use (0-1).") var cpusetMems: String?
-    @Option(name: .long, help: "Kernel memory limit (v1 only; ignored where the kernel lacks it).") var kernelMemory: String?
-    @Option(name: .long, help: "Kernel TCP buffer limit (v1 only).") var kernelMemoryTcp: String?
-    @Option(name: [.customShort("m"), .long], help: "Memory limit (512m, 1g, -1).") var memory: String?
-    @Option(name: .long, help: "Memory soft limit.") var memoryReservation: String?
-    @Option(name: .long, help: "Memory plus swap limit (-1: unlimited swap).") var memorySwap: String?
-    @Option(name: .long, help: "Maximum number of tasks (-1: none).") var pidsLimit: Int64?
+    @Option(name: .long, parsing: .unconditional, help: "Kernel memory limit (v1 only; ignored where the kernel lacks it).") var kernelMemory: String?
+    @Option(name: .long, parsing: .unconditional, help: "Kernel TCP buffer limit (v1 only).") var kernelMemoryTcp: String?
+    @Option(name: [.customShort("m"), .long], parsing: .unconditional, help: "Memory limit (512m, 1g, -1).") var memory: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory soft limit.") var memoryReservation: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory plus swap limit (-1: unlimited swap).") var memorySwap: String?
+    @Option(name: .long, parsing: .unconditional, help: "Maximum number of tasks (-1: none).") var pidsLimit: Int64?
     @Option(name: .long, help: "Intel RDT L3 cache schema (not supported).") var l3CacheSchema: String?
     @Option(name: .long, help: "Intel RDT memory bandwidth schema (not supported).") var memBwSchema: String?
     @Argument(help: "The container id.") var id: String

@@ -171,6 +171,9 @@ import SwiftBox
         #expect(u.code == 0, "\(u.stderr)")
         #expect(cg.stats().memory.usage.limit == 128 << 20)
         #expect(cg.stats().pids.limit == 30)
+        // -1 lifts a limit, as with runc.
+        #expect(box.swiftbox(["update", "--pids-limit", "-1", box.id]).code == 0)
+        #expect(controlFile(cg, "pids.max") == "max")
         // -r takes linux.resources JSON.
         let file = box.root + "/r.json"
         try FS.write(file, "{\"cpu\":{\"quota\":30000,\"period\":100000},\"pids\":{\"limit\":40}}", create: true)
