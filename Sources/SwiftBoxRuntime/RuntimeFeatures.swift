@@ -5,7 +5,11 @@ import SwiftBoxSeccomp
 public struct RuntimeFeatures: Codable, Sendable {
     public struct LinuxFeatures: Codable, Sendable {
         public struct Cgroup: Codable, Sendable { public var v1: Bool; public var v2: Bool; public var systemd: Bool; public var systemdUser: Bool }
-        public struct SeccompFeatures: Codable, Sendable { public var enabled: Bool; public var actions: [String]; public var operators: [String]; public var archs: [String] }
+        public struct SeccompFeatures: Codable, Sendable {
+            public var enabled: Bool; public var actions: [String]; public var operators: [String]; public var archs: [String]
+            /// Filter flags the runtime knows, and those it can apply.
+            public var knownFlags: [String]; public var supportedFlags: [String]
+        }
         public struct Toggle: Codable, Sendable { public var enabled: Bool }
         public var namespaces: [String]
         public var capabilities: [String]
@@ -33,7 +37,12 @@ public struct RuntimeFeatures: Codable, Sendable {
                 namespaces: BundleConfig.namespaceTypes,
                 capabilities: CapabilitySet.names,
                 cgroup: .init(v1: true, v2: true, systemd: false, systemdUser: false),
-                seccomp: .init(enabled: true, actions: SeccompFilter.supportedActions, operators: SeccompFilter.supportedOperators, archs: SeccompFilter.supportedArchitectures),
+                seccomp: .init(enabled: true, actions: SeccompFilter.supportedActions, operators: SeccompFilter.supportedOperators, archs: SeccompFilter.supportedArchitectures,
+                               knownFlags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                            "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+                               // WAIT_KILLABLE_RECV needs a notify listener, which swiftbox refuses.
+                               supportedFlags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                                "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]),
                 apparmor: .init(enabled: false), selinux: .init(enabled: false), intelRdt: .init(enabled: false),
                 mountExtensions: ["idmap": .init(enabled: false)]),
             annotations: ["io.github.swiftbox.version": RuntimeInfo.version])

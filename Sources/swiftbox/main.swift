@@ -8,5 +8,8 @@ if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "init" {
 }
 
 let arguments = GlobalOptions.consume()
+// Seccomp warnings (calls or architectures libseccomp does not know) go to
+// --log too: containerd reads only that.
+SeccompFilter.warningHandler = { RuntimeLog.warn($0) }
 if let code = FastPath.handle(arguments) { exit(code) }
 SwiftBoxCommand.main(arguments)
