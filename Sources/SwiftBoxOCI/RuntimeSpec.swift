@@ -72,6 +72,7 @@ public struct Process: Codable, Equatable, Sendable {
 public struct ConsoleSize: Codable, Equatable, Sendable {
     public var height: UInt
     public var width: UInt
+    public init(height: UInt, width: UInt) { self.height = height; self.width = width }
 }
 
 public struct User: Codable, Equatable, Sendable {
@@ -182,6 +183,7 @@ public struct IDMapping: Codable, Equatable, Sendable {
 public struct TimeOffset: Codable, Equatable, Sendable {
     public var secs: Int64?
     public var nanosecs: UInt32?
+    public init(secs: Int64? = nil, nanosecs: UInt32? = nil) { self.secs = secs; self.nanosecs = nanosecs }
 }
 
 public struct Device: Codable, Equatable, Sendable {
