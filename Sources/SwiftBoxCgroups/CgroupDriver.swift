@@ -88,7 +88,10 @@ enum CgroupFiles {
             usleep(10_000)
         }
         var parent = FS.dirname(dir)
-        while parent.count > mount.count && parent.hasPrefix(mount + "/") && isMarked(parent) {
+        // `/swiftbox` is swiftbox's default parent even when an older version
+        // created it without the mark.
+        while parent.count > mount.count && parent.hasPrefix(mount + "/")
+                && (isMarked(parent) || parent == mount + "/swiftbox") {
             // EBUSY/ENOTEMPTY: another container still lives there; leave it.
             if rmdir(parent) != 0 { break }
             parent = FS.dirname(parent)
