@@ -57,8 +57,7 @@ public struct CgroupLayout: Equatable, Sendable {
 
     /// Reads the layout of the calling process's mount namespace.
     public static func current() throws -> CgroupLayout {
-        let text = try FS.readString("/proc/self/mountinfo")
-        var layout = parse(mountinfo: text)
+        var layout = parse(MountInfo.read())
         for i in layout.hierarchies.indices where layout.hierarchies[i].isUnified {
             let file = layout.hierarchies[i].mountPoint + "/cgroup.controllers"
             let names = ((try? FS.readString(file)) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" })
@@ -73,25 +72,25 @@ public struct CgroupLayout: Equatable, Sendable {
     /// Parses mountinfo text. cgroup2 controllers are left empty (they live in
     /// a file, not in mountinfo); `current()` fills them in.
     public static func parse(mountinfo text: String) -> CgroupLayout {
+        parse(MountInfo.parse(Array(text.utf8)))
+    }
+
+    /// The cgroup hierarchies among parsed mountinfo lines. Every container
+    /// start reads the layout several times, so the parsing is the byte-level
+    /// one in `MountInfo`.
+    static func parse(_ mounts: [MountInfo]) -> CgroupLayout {
         var out: [CgroupHierarchy] = []
-        for line in text.split(separator: "\n") {
-            guard let dash = line.firstRange(of: " - ") else { continue }
-            let tail = line[dash.upperBound...].split(separator: " ")
-            guard tail.count >= 1, tail[0] == "cgroup" || tail[0] == "cgroup2" else { continue }
-            let fields = line[..<dash.lowerBound].split(separator: " ")
-            guard fields.count >= 5 else { continue }
-            let root = unescape(String(fields[3]))
-            let mountPoint = unescape(String(fields[4]))
-            if tail[0] == "cgroup2" {
+        for m in mounts where m.fsType == "cgroup" || m.fsType == "cgroup2" {
+            if m.fsType == "cgroup2" {
                 if out.contains(where: { $0.isUnified }) { continue }
-                out.append(CgroupHierarchy(mountPoint: mountPoint, root: root, isUnified: true, controllers: []))
+                out.append(CgroupHierarchy(mountPoint: m.mountPoint, root: m.root, isUnified: true, controllers: []))
                 continue
             }
             // Super options name the controllers: "rw,cpu,cpuacct" or "rw,name=systemd".
-            let options = tail.count >= 3 ? tail[2].split(separator: ",").map(String.init) : []
+            let options = m.superOptions.split(separator: ",").map(String.init)
             let controllers = options.filter { CgroupLayout.v1Controllers.contains($0) || $0.hasPrefix("name=") }
             if controllers.isEmpty || out.contains(where: { $0.controllers == controllers }) { continue }
-            out.append(CgroupHierarchy(mountPoint: mountPoint, root: root, isUnified: false, controllers: controllers))
+            out.append(CgroupHierarchy(mountPoint: m.mountPoint, root: m.root, isUnified: false, controllers: controllers))
         }
         return CgroupLayout(hierarchies: out)
     }
@@ -101,25 +100,6 @@ public struct CgroupLayout: Equatable, Sendable {
         "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "hugetlb",
         "net_cls", "net_prio", "perf_event", "rdma", "misc",
     ]
-
-    /// mountinfo escapes space, tab, newline and backslash as octal (`\040`).
-    static func unescape(_ s: String) -> String {
-        guard s.contains("\\") else { return s }
-        var bytes: [UInt8] = []
-        let u = Array(s.utf8)
-        var i = 0
-        while i < u.count {
-            if u[i] == UInt8(ascii: "\\"), i + 3 < u.count,
-               let v = UInt8(String(decoding: u[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
-                bytes.append(v)
-                i += 4
-            } else {
-                bytes.append(u[i])
-                i += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }
 
 /// The cgroups of a process, as /proc/PID/cgroup lists them.

@@ -268,6 +268,11 @@ public struct MountInfo: Sendable {
     /// container start, and the generic string algorithms cost milliseconds here.
     public static func read(_ path: String = "/proc/self/mountinfo") -> [MountInfo] {
         guard let bytes = try? FS.read(path) else { return [] }
+        return parse(bytes)
+    }
+
+    /// Parses the text of a mountinfo file.
+    public static func parse(_ bytes: [UInt8]) -> [MountInfo] {
         var out: [MountInfo] = []
         for line in bytes.split(separator: 0x0A) {
             let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
@@ -281,7 +286,7 @@ public struct MountInfo: Sendable {
     }
 
     /// mountinfo escapes space, tab, newline and backslash as octal (`\040`).
-    static func unescape(_ s: String) -> String {
+    public static func unescape(_ s: String) -> String {
         guard s.contains("\\") else { return s }
         var out: [UInt8] = []
         let b = Array(s.utf8)

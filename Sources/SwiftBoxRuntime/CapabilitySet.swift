@@ -19,12 +19,12 @@ public enum CapabilitySet {
         "CAP_CHECKPOINT_RESTORE",
     ]
 
-    /// The highest capability this kernel knows.
-    public static var lastCap: Int {
+    /// The highest capability this kernel knows (read once per process).
+    public static let lastCap: Int = {
         if let t = try? FS.readString("/proc/sys/kernel/cap_last_cap"),
-           let n = Int(t.split(separator: "\n").first ?? "") { return min(n, names.count - 1) }
+           let n = Int(t.trimmingWhitespace()) { return min(n, names.count - 1) }
         return names.count - 1
-    }
+    }()
 
     /// The number of a capability name (`CAP_SYS_ADMIN` or `SYS_ADMIN`), or nil.
     public static func number(_ name: String) -> Int? {

@@ -150,7 +150,7 @@ struct RootfsSetup {
             for l in selfCgroups.split(separator: "\n") {
                 let parts = l.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
                 guard parts.count == 3 else { continue }
-                let ctrls = parts[1].split(separator: ",").map { String($0).replacing("name=", with: "") }
+                let ctrls = parts[1].split(separator: ",").map { $0.hasPrefix("name=") ? String($0.dropFirst(5)) : String($0) }
                 if (parts[1].isEmpty && name == FS.basename(v2 ?? "")) || ctrls.contains(name) { sub = String(parts[2]) }
             }
             let src = FS.join(mp, sub)
