@@ -55,8 +55,13 @@ enum ServiceCommands {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attr, cargs, environ)
         if rc != 0 { throw SwiftBoxError.system("start the supervisor (/proc/self/exe supervise)", errno: rc) }
+        var waited = 0
         while true {
             var st: Int32 = 0
+            waited += 1
+            if waited > 12_000 { // 120 s
+                throw SwiftBoxError("the supervisor of \(file.project) (pid \(pid)) has not started every instance after 120 s; see \(dir.supervisorLog) and `swiftbox ps`")
+            }
             if waitpid(pid, &st, WNOHANG) == pid {
                 let log = (try? FS.readString(dir.supervisorLog)) ?? ""
                 throw SwiftBoxError("the supervisor of \(file.project) exited with status \(Sys.exitCode(st)):\n\(log)")

@@ -25,7 +25,8 @@ BUNDLES = {
     "frz": (BUSY, {}),
     "del": (["sh", "-c", "sleep 1000 & sleep 1000 & wait"],
             {"memory": {"limit": 32 * MiB}, "cpu": {"shares": 512}, "pids": {"limit": 50}}),
-    "uni": (["sleep", "1000"], {"cpu": {"shares": 512}, "unified": {"memory.high": str(50 * MiB)}}),
+    "uni": (["sleep", "1000"], {"cpu": {"shares": 512}, "unified": {"memory.high": str(50 * MiB)},
+                                "hugepageLimits": [{"pageSize": "2MB", "limit": 8 * MiB}]}),
     "bad": (["true"], {"pids": {"limit": 5}, "unified": {"memory.nosuchfile": "1"}}),
 }
 

@@ -100,6 +100,7 @@ $SB delete -f frz
 $SB create -b /bundles/uni uni
 check "unified memory.high is written" [ "$(cat $CG/swiftbox/uni/memory.high)" = 52428800 ]
 check "cpu.shares 512 becomes cpu.weight 59" [ "$(cat $CG/swiftbox/uni/cpu.weight)" = 59 ]
+check "hugepageLimits set hugetlb.2MB.max" [ "$(cat $CG/swiftbox/uni/hugetlb.2MB.max)" = 8388608 ]
 $SB delete -f uni
 
 # --- bad input leaves nothing behind

@@ -194,6 +194,21 @@ import SwiftBox
         #expect(cg.stats().memory.usage.limit == 128 << 20)
     }
 
+    @Test func hugepageLimitGoesWhereTheHugetlbControllerLives() throws {
+        let size = try #require(Hugepages.sizes().contains("2MB") ? "2MB" : Hugepages.sizes().first, "no huge page sizes")
+        let limit = try JSONDocument.decode(HugepageLimit.self, from: Array("{\"pageSize\":\"\(size)\",\"limit\":8388608}".utf8),
+                                            file: "test")
+        let box = try sandbox(["sleep", "1000"], prefix: "huge") { $0.hugepageLimits = [limit] }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        let cg = try cgroup(box)
+        // v1 hugetlb.<size>.limit_in_bytes, or (v2, and hybrid hosts such as this
+        // one where hugetlb sits on the cgroup2 mount) hugetlb.<size>.max.
+        let value = controlFile(cg, "hugetlb.\(size).limit_in_bytes") ?? controlFile(cg, "hugetlb.\(size).max")
+        #expect(value == "8388608")
+        #expect(cg.stats().hugetlb[size] != nil)
+    }
+
     @Test func pauseStopsProgressAndResumeRestoresIt() throws {
         let box = try sandbox(["sh", "-c", "while :; do :; done"], prefix: "frz") { _ in }
         defer { box.cleanup() }
