@@ -49,6 +49,10 @@ static int child_steps(const struct sb_spawn *s) {
         if (setresgid(0, 0, 0) < 0) child_fail(s->error_fd, "setresgid");
         if (setresuid(0, 0, 0) < 0) child_fail(s->error_fd, "setresuid");
     }
+    if (s->stdio_set)
+        for (int i = 0; i < 3; i++)
+            if (s->stdio_fds[i] >= 0 && s->stdio_fds[i] != i && dup2(s->stdio_fds[i], i) < 0)
+                child_fail(s->error_fd, "dup2");
     if (s->exec_fd >= 0) syscall(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
     else execve(s->path, s->argv, s->envp);
     child_fail(s->error_fd, "execve");

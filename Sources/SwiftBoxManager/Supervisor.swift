@@ -393,9 +393,8 @@ final class Supervisor {
             let logFD = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
             if logFD < 0 { throw SwiftBoxError.system("open log file \(logPath)") }
             defer { close(logFD) }
-            let created = try ContainerStdio.with(output: logFD) {
-                try Container.create(id: id, bundle: scratch, options: CreateOptions(root: options.root))
-            }
+            let created = try Container.create(id: id, bundle: scratch, options: CreateOptions(
+                root: options.root, stdio: [ContainerStdio.devNull, logFD, logFD]))
             let pid = try created.record().pid
             do {
                 if s.network == .private { try Loopback.bringUp(inNetworkOf: pid) }
@@ -598,7 +597,8 @@ final class Supervisor {
             var p = try container.baseProcess()
             p.args = h.command
             p.terminal = false
-            let pid = try ContainerStdio.with(output: -1) { try container.exec(p, options: ExecOptions(detach: true)) }
+            let null = ContainerStdio.devNull
+            let pid = try container.exec(p, options: ExecOptions(detach: true, stdio: [null, null, null]))
             let fd = sb_pidfd_open(pid)
             if fd < 0 { throw SwiftBoxError.system("open a pidfd for health check process \(pid)") }
             i.probe = (pid, fd, monotonicNow() + h.timeout)

@@ -14,10 +14,19 @@ public struct CreateOptions: Sendable {
     public var consoleSocket: String?
     public var noPivot: Bool
     public var systemdCgroup: Bool
+    /// stdin, stdout and stderr for the container's process (descriptors of
+    /// the caller); nil: the caller's own 0, 1 and 2, as runc does.
+    public var stdio: [Int32]?
+    /// The swiftbox executable that runs as the container's init; nil: this
+    /// process's own executable (`/proc/self/exe`). Programs that embed the
+    /// library without dispatching `init` in their `main` name swiftbox here.
+    public var initExecutable: String?
     public init(root: StateRoot = StateRoot(), pidFile: String? = nil, consoleSocket: String? = nil,
-                noPivot: Bool = false, systemdCgroup: Bool = false) {
+                noPivot: Bool = false, systemdCgroup: Bool = false, stdio: [Int32]? = nil,
+                initExecutable: String? = nil) {
         self.root = root; self.pidFile = pidFile; self.consoleSocket = consoleSocket
-        self.noPivot = noPivot; self.systemdCgroup = systemdCgroup
+        self.noPivot = noPivot; self.systemdCgroup = systemdCgroup; self.stdio = stdio
+        self.initExecutable = initExecutable
     }
 }
 
@@ -59,9 +68,16 @@ public struct Container {
             // Compiled (or read from the cache) here, before anything runs in the
             // container: a profile libseccomp rejects fails create cleanly.
             let seccomp = try SeccompFilter.prepare(spec.linux?.seccomp, cacheDirectory: options.root.seccompCache)
+            // Devices the config creates are usable too, as runc does.
+            for (i, d) in (spec.linux?.devices ?? []).enumerated() {
+                let rule = DeviceCgroup(allow: true, type: d.type == "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm")
+                cgroup.alwaysAllowedDevices.append(try DeviceRule(rule, field: "linux.devices[\(i)]"))
+            }
             try cgroup.create(resources: spec.linux?.resources)
             cgroupCreated = true
             let launch = try InitLauncher(spec: spec, consoleSocket: options.consoleSocket, fifo: fifo)
+            launch.stdio = options.stdio
+            launch.initExecutable = options.initExecutable
             pid = try launch.spawn(cgroup: cgroup)
             record.pid = pid
             record.pidStartTime = Sys.startTime(of: pid) ?? 0
@@ -70,7 +86,8 @@ public struct Container {
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompFlags: nil,
                                       newUTS: launch.newNamespaces.contains("uts"),
-                                      newMount: launch.newNamespaces.contains("mount"))
+                                      newMount: launch.newNamespaces.contains("mount"),
+                                      newCgroup: launch.newNamespaces.contains("cgroup"))
             try launch.converse(request, config: config.raw, seccomp: seccomp) { message in
                 // prestart (deprecated) and createRuntime run in the runtime's namespaces.
                 let state = OCIState(ociVersion: spec.ociVersion, id: id, status: .creating, pid: pid,

@@ -12,8 +12,15 @@ public struct ExecOptions: Sendable {
     public var detach: Bool
     public var pidFile: String?
     public var consoleSocket: String?
-    public init(detach: Bool = false, pidFile: String? = nil, consoleSocket: String? = nil) {
-        self.detach = detach; self.pidFile = pidFile; self.consoleSocket = consoleSocket
+    /// stdin, stdout and stderr for the process; nil: the caller's own.
+    public var stdio: [Int32]?
+    /// The swiftbox executable to run as the helper that enters the container
+    /// (see `CreateOptions.initExecutable`).
+    public var initExecutable: String?
+    public init(detach: Bool = false, pidFile: String? = nil, consoleSocket: String? = nil, stdio: [Int32]? = nil,
+                initExecutable: String? = nil) {
+        self.detach = detach; self.pidFile = pidFile; self.consoleSocket = consoleSocket; self.stdio = stdio
+        self.initExecutable = initExecutable
     }
 }
 
@@ -42,6 +49,8 @@ extension Container {
         }
         let seccomp = try SeccompFilter.prepare(spec.linux?.seccomp, cacheDirectory: root.seccompCache)
         let launch = try InitLauncher(joining: r.pid, spec: spec, consoleSocket: options.consoleSocket)
+        launch.stdio = options.stdio
+        launch.initExecutable = options.initExecutable
         let pid = try launch.spawnJoined(cgroup: try cgroup(r))
         do {
             let request = InitRequest(kind: .exec, id: id, spec: spec, bundle: r.bundle, rootfs: r.rootfs,
@@ -79,6 +88,10 @@ extension Container {
         var r = try c.record()
         r.exitStatus = code
         try? c.root.save(r)
+        // The count lives in the cgroup: read it before delete removes it.
+        if (try? c.cgroup(r))?.wasOOMKilled == true {
+            RuntimeLog.warn("container \"\(id)\" was killed by the OOM killer: it reached its memory limit")
+        }
         try c.delete(force: true)
         return code
     }

@@ -15,9 +15,13 @@ public enum ContainerInit {
 
     /// Entry point; never returns.
     public static func main() -> Never {
+        // Whoever started swiftbox may block or ignore signals; both survive
+        // execve, and a shell cannot even trap a signal ignored at its start.
+        // The container's process starts with a clean slate.
         var none = sigset_t()
         sigemptyset(&none)
         sigprocmask(SIG_SETMASK, &none, nil)
+        for sig: Int32 in 1...64 where sig != SIGKILL && sig != SIGSTOP { signal(sig, SIG_DFL) }
         guard let v = getenv(channelVariable), let fd = Int32(String(cString: v)) else {
             fputs("swiftbox init: only swiftbox itself starts init\n", stderr)
             exit(2)
@@ -30,12 +34,19 @@ public enum ContainerInit {
             let seccomp = try request.seccompFlags.map {
                 try SeccompProgram(filter: channel.receiveFrame(), flags: SeccompFlags(rawValue: $0))
             }
+            // The parent sent the request only after putting us in our cgroup,
+            // so a cgroup namespace made now is rooted at the container's own
+            // cgroup. Note our host cgroup paths first: /sys/fs/cgroup binds need them.
+            let hostCgroups = (try? FS.readString("/proc/self/cgroup")) ?? ""
+            if request.newCgroup == true && sb_unshare(SB_CLONE_NEWCGROUP) != 0 {
+                throw SwiftBoxError.system("create the cgroup namespace")
+            }
             if let fd = request.mountNamespaceFD {
                 try Sys.setns(fd, what: "mount namespace")
                 close(fd)
             }
             switch request.kind {
-            case .create: try create(request, spec, seccomp, channel)
+            case .create: try create(request, spec, seccomp, hostCgroups, channel)
             case .exec: try exec(request, spec, seccomp, channel)
             }
         } catch {
@@ -54,13 +65,15 @@ public enum ContainerInit {
         if m.kind != .proceed { throw SwiftBoxError("unexpected message \(m.kind) from the parent") }
     }
 
-    static func create(_ req: InitRequest, _ spec: Spec, _ seccomp: SeccompProgram?, _ channel: InitChannel) throws -> Never {
+    static func create(_ req: InitRequest, _ spec: Spec, _ seccomp: SeccompProgram?, _ hostCgroups: String,
+                       _ channel: InitChannel) throws -> Never {
         guard let process = spec.process else { throw SwiftBoxError("process: missing") }
         // Non-dumpable until execve: no container process can open /proc/1/exe
         // (the host's swiftbox binary) or our memory while we set up.
         _ = sb_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
         let inUserNS = spec.linux?.namespaces?.contains(where: { $0.type == "user" }) ?? false
-        let rootfs = RootfsSetup(spec: spec, rootfs: req.rootfs, bundle: req.bundle, inUserNamespace: inUserNS)
+        let rootfs = RootfsSetup(spec: spec, rootfs: req.rootfs, bundle: req.bundle, inUserNamespace: inUserNS,
+                                 hostCgroups: hostCgroups)
         if req.newMount { try rootfs.prepare() }
         // The FIFO lives on the host; its O_PATH descriptor survives pivot_root.
         let fifoFD = req.fifoFD ?? -1

@@ -111,13 +111,22 @@ public struct StateRoot: Sendable {
         (try? ContainerCgroup(id: record.id, cgroupsPath: record.cgroupPath, systemd: false))?.isFrozen() ?? false
     }
 
+    /// The annotation `state` adds to a stopped container whose process the OOM killer ended.
+    public static let oomAnnotation = "io.github.swiftbox.oom-killed"
+
     /// The OCI state of a container.
     public func state(of id: String) throws -> OCIState {
         let r = try load(id)
         let status = status(of: r)
+        var annotations = r.annotations
+        // A stopped container's cgroup still holds its OOM count until delete.
+        if status == .stopped, let cg = try? ContainerCgroup(id: r.id, cgroupsPath: r.cgroupPath, systemd: false),
+           cg.wasOOMKilled {
+            annotations = (annotations ?? [:]).merging([StateRoot.oomAnnotation: "true"]) { _, new in new }
+        }
         return OCIState(ociVersion: r.ociVersion, id: r.id, status: status,
                         pid: status == .stopped ? 0 : r.pid, bundle: r.bundle,
-                        annotations: r.annotations, created: r.created, owner: "root")
+                        annotations: annotations, created: r.created, owner: "root")
     }
 }
 

@@ -31,6 +31,8 @@ struct InitRequest: Codable {
     /// Whether namespaces were freshly created (hostname etc. only apply then).
     var newUTS: Bool
     var newMount: Bool
+    /// init makes the cgroup namespace itself, once it is in its cgroup.
+    var newCgroup: Bool?
 }
 
 /// One message on the init channel, each a JSON line.

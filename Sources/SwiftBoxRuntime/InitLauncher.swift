@@ -39,6 +39,10 @@ final class InitLauncher {
     /// The console socket's descriptor number as init sees it.
     var consoleChildFD: Int32? { consoleFD >= 0 ? consoleFD : nil }
     private(set) var pid: pid_t = 0
+    /// Descriptors for the child's 0, 1 and 2; nil keeps ours.
+    var stdio: [Int32]?
+    /// What to exec as init; nil: /proc/self/exe.
+    var initExecutable: String?
 
     /// Prepares a launch for `create`: new namespaces from the spec, joined ones by path.
     init(spec: Spec, consoleSocket: String?, fifo: String) throws {
@@ -132,11 +136,13 @@ final class InitLauncher {
     /// cgroup and, for a new user namespace, has its maps.
     func spawn(cgroup: ContainerCgroup) throws -> pid_t {
         var flags: Int32 = 0
-        for t in newNamespaces where t != "time" { flags |= Self.flagByType[t] ?? 0 }
+        // time: unshared by the trampoline (clone cannot); cgroup: unshared by
+        // init once the parent has placed it, so the namespace is rooted there.
+        for t in newNamespaces where t != "time" && t != "cgroup" { flags |= Self.flagByType[t] ?? 0 }
         let needsWait = newNamespaces.contains("user") || newNamespaces.contains("time")
         let gate = try Sys.pipe()
         defer { close(gate.read); close(gate.write) }
-        let exe = try Sys.open("/proc/self/exe", O_RDONLY)
+        let exe = try Sys.open(initExecutable ?? "/proc/self/exe", O_RDONLY)
         defer { close(exe) }
         pid = try withSpawnSpec(flags: flags, unshare: newNamespaces.contains("time") ? SB_CLONE_NEWTIME : 0,
                                 waitFD: needsWait ? gate.read : -1, becomeRoot: newNamespaces.contains("user"),
@@ -162,7 +168,7 @@ final class InitLauncher {
         defer { close(gate.read); close(gate.write) }
         let pidPipe = try Sys.pipe()
         defer { close(pidPipe.read); close(pidPipe.write) }
-        let exe = try Sys.open("/proc/self/exe", O_RDONLY)
+        let exe = try Sys.open(initExecutable ?? "/proc/self/exe", O_RDONLY)
         defer { close(exe) }
         let mid = try withSpawnSpec(flags: 0, unshare: 0, waitFD: gate.read,
                                     becomeRoot: newNamespaces.contains("joined-user"),
@@ -194,6 +200,11 @@ final class InitLauncher {
         s.become_root = becomeRoot ? 1 : 0
         s.error_fd = childSocket
         s.exec_fd = exeFD
+        if let stdio {
+            guard stdio.count == 3 else { throw SwiftBoxError("stdio must name exactly three descriptors (stdin, stdout, stderr)") }
+            s.stdio_set = 1
+            s.stdio_fds = (stdio[0], stdio[1], stdio[2])
+        }
         guard join.count <= 16 else { throw SwiftBoxError("too many namespaces to join") }
         withUnsafeMutableBytes(of: &s.join_fds) { buf in
             let p = buf.bindMemory(to: Int32.self)

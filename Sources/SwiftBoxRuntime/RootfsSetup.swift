@@ -12,6 +12,9 @@ struct RootfsSetup {
     let rootfs: String
     let bundle: String
     let inUserNamespace: Bool
+    /// /proc/self/cgroup as read before init made its cgroup namespace: the
+    /// host paths of the container's cgroups, which /sys/fs/cgroup shows.
+    let hostCgroups: String
 
     /// Everything before pivot_root.
     func prepare() throws {
@@ -141,11 +144,11 @@ struct RootfsSetup {
             return
         }
         try Sys.mount("tmpfs", dest, type: "tmpfs", flags: UInt(SB_MS_NOSUID | SB_MS_NODEV | SB_MS_NOEXEC), data: "mode=755")
-        let selfCgroups = (try? FS.readString("/proc/self/cgroup")) ?? ""
+        let selfCgroups = hostCgroups
         for (mp, name) in v1 + (v2.map { [($0, FS.basename($0))] } ?? []) {
             let target = dest + "/" + name
             try FS.mkdirAll(target)
-            // /proc/self/cgroup already names this process's cgroup (init was placed there).
+            // hostCgroups names this process's cgroup (init was placed there).
             var sub = "/"
             for l in selfCgroups.split(separator: "\n") {
                 let parts = l.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)

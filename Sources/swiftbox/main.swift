@@ -11,5 +11,6 @@ let arguments = GlobalOptions.consume()
 // Seccomp warnings (calls or architectures libseccomp does not know) go to
 // --log too: containerd reads only that.
 SeccompFilter.warningHandler = { RuntimeLog.warn($0) }
+CgroupWarnings.handler = { RuntimeLog.warn($0) }
 if let code = FastPath.handle(arguments) { exit(code) }
 SwiftBoxCommand.main(arguments)

@@ -53,6 +53,8 @@ struct sb_spawn {
     int wait_fd;            // if >= 0: block reading one byte before execve (uid/gid maps)
     int become_root;        // setresgid/setresuid(0) after wait (fresh user namespace)
     int error_fd;           // the child writes "<step>:<errno>\n" here if it fails
+    int stdio_set;          // if non-zero: dup2(stdio_fds[i], i) before execve
+    int stdio_fds[3];
     int exec_fd;            // if >= 0: execveat(exec_fd, "", AT_EMPTY_PATH) instead of path
     const char *path;       // what to execve
     char *const *argv;

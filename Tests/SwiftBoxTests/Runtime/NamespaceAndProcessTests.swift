@@ -102,4 +102,23 @@ import SwiftBox
         #expect(text.contains("/dev/pts/0"), "\(text)")
         #expect(text.contains("rows=30 100"), "\(text)")
     }
+
+    @Test func cgroupNamespaceIsRootedAtTheContainersCgroup() throws {
+        let box = try Sandbox(["sh", "-c", "cat /proc/self/cgroup; cat /sys/fs/cgroup/pids/cgroup.procs | wc -l"])
+        defer { box.cleanup() }
+        let r = box.run()
+        #expect(r.code == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(!r.stdout.contains(".."), "\(r.stdout)")
+        #expect(lines.dropLast().allSatisfy { $0.hasSuffix(":/") }, "\(r.stdout)")
+        // /sys/fs/cgroup/pids is the container's own cgroup: only its processes.
+        #expect((Int(lines.last?.trimmingWhitespace() ?? "") ?? 99) <= 3)
+    }
+
+    @Test func signalsIgnoredByTheCallerAreResetForTheContainer() throws {
+        let box = try Sandbox(["sh", "-c", "trap 'echo got-usr1; exit 0' USR1; kill -USR1 $$; sleep 5; echo missed"])
+        defer { box.cleanup() }
+        let r = TestSupport.sh("trap '' USR1; exec \(TestSupport.swiftbox) --root \(box.root) run --bundle \(box.bundle) \(box.id)")
+        #expect(r.stdout == "got-usr1\n", "\(r.stderr)")
+    }
 }
