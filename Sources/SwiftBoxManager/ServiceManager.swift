@@ -40,12 +40,17 @@ public final class ServiceManager: @unchecked Sendable {
         public var messageFD: Int32?
         /// Reap every child of the process (only for a process that is nothing but a supervisor).
         public var reapAllChildren: Bool
+        /// The swiftbox executable that runs as each container's init (and
+        /// health-check helper); nil: this process's own executable, which
+        /// must then dispatch `init` in its `main` as swiftbox's does.
+        public var initExecutable: String?
 
         public init(root: StateRoot = StateRoot(), images: any ImageProvider = StoreImageProvider(),
                     showOutput: Bool = false, showMessages: Bool = false, outputFD: Int32? = nil,
-                    messageFD: Int32? = nil, reapAllChildren: Bool = false) {
+                    messageFD: Int32? = nil, reapAllChildren: Bool = false, initExecutable: String? = nil) {
             self.root = root; self.images = images; self.showOutput = showOutput; self.showMessages = showMessages
             self.outputFD = outputFD; self.messageFD = messageFD; self.reapAllChildren = reapAllChildren
+            self.initExecutable = initExecutable
         }
     }
 

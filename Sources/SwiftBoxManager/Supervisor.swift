@@ -394,7 +394,7 @@ final class Supervisor {
             if logFD < 0 { throw SwiftBoxError.system("open log file \(logPath)") }
             defer { close(logFD) }
             let created = try Container.create(id: id, bundle: scratch, options: CreateOptions(
-                root: options.root, stdio: [ContainerStdio.devNull, logFD, logFD]))
+                root: options.root, stdio: [ContainerStdio.devNull, logFD, logFD], initExecutable: options.initExecutable))
             let pid = try created.record().pid
             do {
                 if s.network == .private { try Loopback.bringUp(inNetworkOf: pid) }
@@ -598,7 +598,8 @@ final class Supervisor {
             p.args = h.command
             p.terminal = false
             let null = ContainerStdio.devNull
-            let pid = try container.exec(p, options: ExecOptions(detach: true, stdio: [null, null, null]))
+            let pid = try container.exec(p, options: ExecOptions(detach: true, stdio: [null, null, null],
+                                                                 initExecutable: options.initExecutable))
             let fd = sb_pidfd_open(pid)
             if fd < 0 { throw SwiftBoxError.system("open a pidfd for health check process \(pid)") }
             i.probe = (pid, fd, monotonicNow() + h.timeout)

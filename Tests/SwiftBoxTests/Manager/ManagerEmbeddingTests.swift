@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import SwiftBox
+
+/// `ServiceManager` used in-process, as docs/embedding.md shows: supervision on
+/// a background thread, scale and shutdown through the library, containers'
+/// init being the swiftbox binary (`initExecutable`).
+@Suite struct ManagerEmbeddingTests {
+    @Test func startScaleAndShutDownInProcess() throws {
+        let dir = try TestSupport.tempDir("swiftbox-embed")
+        defer { _ = try? FS.removeAll(dir) }
+        let project = "embed\(getpid())x\(UInt16.random(in: 0...UInt16.max))"
+        let file = "\(dir)/\(project).json"
+        try FS.write(file, """
+            {"name": "\(project)", "image": "\(TestSupport.busyboxRootfs)", "replicas": 2,
+             "command": "trap 'exit 0' TERM; while true; do sleep 0.1; done", "stopTimeout": "2s"}
+            """, create: true)
+        let manager = ServiceManager(file: try ServiceFile.load(file), options: .init(
+            root: StateRoot(dir + "/root"), initExecutable: TestSupport.swiftbox))
+        try manager.start()
+        func running() -> Int { manager.status().filter { $0.phase == .running }.count }
+        var ok = false
+        for _ in 0..<500 where !ok { ok = running() == 2; if !ok { usleep(10_000) } }
+        #expect(ok, "\(manager.status())")
+        try manager.scale(project, to: 3)
+        #expect(running() == 3, "\(manager.status())")
+        #expect(manager.shutdown(), "every instance stops on its stop signal")
+        #expect(Container.list(root: StateRoot(dir + "/root")).isEmpty)
+    }
+}
