@@ -55,8 +55,20 @@ public struct CgroupLayout: Equatable, Sendable {
         v1.first { $0.controllers.contains(controller) }
     }
 
-    /// Reads the layout of the calling process's mount namespace.
+    nonisolated(unsafe) private static var cached: (mountNamespace: UInt64, layout: CgroupLayout)?
+
+    /// Reads the layout of the calling process's mount namespace. A container
+    /// start asks several times (create, status checks, delete); the answer is
+    /// kept per mount namespace for the life of the process.
     public static func current() throws -> CgroupLayout {
+        let ns = FS.info("/proc/self/ns/mnt").map { UInt64($0.st_ino) } ?? 0
+        if let cached, cached.mountNamespace == ns, ns != 0 { return cached.layout }
+        let layout = try read()
+        cached = (ns, layout)
+        return layout
+    }
+
+    static func read() throws -> CgroupLayout {
         var layout = parse(MountInfo.read())
         for i in layout.hierarchies.indices where layout.hierarchies[i].isUnified {
             let file = layout.hierarchies[i].mountPoint + "/cgroup.controllers"

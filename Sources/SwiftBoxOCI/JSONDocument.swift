@@ -19,9 +19,12 @@ public enum JSONDocument {
     }
 
     /// Decodes `T` from bytes; `file` names the source in errors.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String,
+                                            userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            let decoder = JSONDecoder()
+            if !userInfo.isEmpty { decoder.userInfo = userInfo }
+            return try decoder.decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw SwiftBoxError(describe(error, file: file, bytes: bytes))
         }

@@ -163,6 +163,42 @@ public struct Linux: Codable, Equatable, Sendable {
     public var personality: Personality?
     public var intelRdt: JSONValue?
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case namespaces, uidMappings, gidMappings, timeOffsets, devices, cgroupsPath, resources, rootfsPropagation
+        case seccomp, sysctl, maskedPaths, readonlyPaths, mountLabel, personality, intelRdt
+    }
+
+    /// Decodes every field; with `CodingUserInfoKey.parentHandled` set, leaves
+    /// out `resources` and `seccomp`, which the parent applies (cgroups) or
+    /// compiles (seccomp) and which container init never reads: the seccomp
+    /// section alone is hundreds of names, and init decodes on every start.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        namespaces = try c.decodeIfPresent([Namespace].self, forKey: .namespaces)
+        uidMappings = try c.decodeIfPresent([IDMapping].self, forKey: .uidMappings)
+        gidMappings = try c.decodeIfPresent([IDMapping].self, forKey: .gidMappings)
+        timeOffsets = try c.decodeIfPresent([String: TimeOffset].self, forKey: .timeOffsets)
+        devices = try c.decodeIfPresent([Device].self, forKey: .devices)
+        cgroupsPath = try c.decodeIfPresent(String.self, forKey: .cgroupsPath)
+        rootfsPropagation = try c.decodeIfPresent(String.self, forKey: .rootfsPropagation)
+        sysctl = try c.decodeIfPresent([String: String].self, forKey: .sysctl)
+        maskedPaths = try c.decodeIfPresent([String].self, forKey: .maskedPaths)
+        readonlyPaths = try c.decodeIfPresent([String].self, forKey: .readonlyPaths)
+        mountLabel = try c.decodeIfPresent(String.self, forKey: .mountLabel)
+        personality = try c.decodeIfPresent(Personality.self, forKey: .personality)
+        intelRdt = try c.decodeIfPresent(JSONValue.self, forKey: .intelRdt)
+        if decoder.userInfo[.parentHandled] == nil {
+            resources = try c.decodeIfPresent(Resources.self, forKey: .resources)
+            seccomp = try c.decodeIfPresent(Seccomp.self, forKey: .seccomp)
+        }
+    }
+}
+
+extension CodingUserInfoKey {
+    /// Set (to any value) when decoding a config for container init: the
+    /// sections the parent alone handles are skipped (see `Linux.init(from:)`).
+    public static let parentHandled = CodingUserInfoKey(rawValue: "io.github.swiftbox.parent-handled")!
 }
 
 public struct Namespace: Codable, Equatable, Sendable {

@@ -30,7 +30,8 @@ public enum ContainerInit {
         let channel = InitChannel(fd: fd)
         do {
             guard let request = try channel.receive(InitRequest.self) else { exit(1) }
-            let spec = try request.spec ?? JSONDocument.decode(Spec.self, from: channel.receiveFrame(), file: "config.json")
+            let spec = try request.spec ?? JSONDocument.decode(Spec.self, from: channel.receiveFrame(), file: "config.json",
+                                                                userInfo: [.parentHandled: true])
             let seccomp = try request.seccompFlags.map {
                 try SeccompProgram(filter: channel.receiveFrame(), flags: SeccompFlags(rawValue: $0))
             }
