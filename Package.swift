@@ -38,6 +38,7 @@ let package = Package(
                           dependencies: ["SwiftBox", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
         .executableTarget(name: "swiftbox-bench", dependencies: ["SwiftBoxRuntime"], swiftSettings: v5),
+        .executableTarget(name: "swiftbox-bench-launch"),
         .testTarget(name: "SwiftBoxTests", dependencies: ["SwiftBox"], swiftSettings: v5),
     ]
 )
