@@ -158,14 +158,7 @@ final class RootedTree {
         let copy = sb_openat2(fd, ".", O_RDONLY | O_DIRECTORY, 0, 0)
         guard copy >= 0, let dir = fdopendir(copy) else { throw SwiftBoxError.system("\(what): list directory") }
         defer { closedir(dir) }
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return FS.entries(of: dir)
     }
 }
 

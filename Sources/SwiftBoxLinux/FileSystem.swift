@@ -140,6 +140,11 @@ public enum FS {
     public static func list(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw SwiftBoxError.system("open directory \(path)") }
         defer { closedir(dir) }
+        return entries(of: dir)
+    }
+
+    /// The names read from an open directory stream, without `.` and `..`.
+    public static func entries(of dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let ent = readdir(dir) {
             let name = withUnsafePointer(to: ent.pointee.d_name) {
