@@ -79,13 +79,11 @@ pid_t sb_spawn_joined(const struct sb_spawn *spec, int pid_fd) {
     // Intermediate: join everything, then fork so a joined pid namespace applies.
     for (int i = 0; i < spec->join_count; i++)
         if (setns(spec->join_fds[i], 0) < 0) child_fail(spec->error_fd, "setns");
-    pid_t pid = fork();
-    if (pid < 0) child_fail(spec->error_fd, "fork");
-    if (pid == 0) {
-        struct sb_spawn rest = *spec;
-        rest.join_count = 0;
-        child_steps(&rest);
-    }
+    // The grandchild is cloned with the spec's new namespaces (none for exec).
+    struct sb_spawn rest = *spec;
+    rest.join_count = 0;
+    pid_t pid = sb_spawn_process(&rest);
+    if (pid < 0) child_fail(spec->error_fd, "clone");
     int32_t p = pid;
     ssize_t w = write(pid_fd, &p, sizeof p);
     _exit(w == sizeof p ? 0 : 1);

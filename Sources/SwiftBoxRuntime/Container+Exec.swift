@@ -73,7 +73,11 @@ extension Container {
     /// exit code. With `detach`, returns 0 once the container has started.
     public static func run(id: String, bundle: String, options: CreateOptions = CreateOptions(),
                            detach: Bool = false) throws -> Int32 {
-        if !detach { ProcessWaiter.blockSignals() }
+        if !detach {
+            ProcessWaiter.blockSignals()
+            // init is a grandchild when the config joins a pid namespace: stay able to wait for it.
+            _ = sb_child_subreaper()
+        }
         let c = try Container.create(id: id, bundle: bundle, options: options)
         let pid: pid_t
         do {

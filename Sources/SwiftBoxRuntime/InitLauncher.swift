@@ -24,6 +24,9 @@ final class InitLauncher {
     /// Namespace types created fresh (not joined by path).
     private(set) var newNamespaces: Set<String> = []
     private var joinFDs: [Int32] = []
+    /// A pid namespace joined by path: it applies to children only, so init
+    /// must be a grandchild of the process that joins it.
+    private var joinsPIDNamespace = false
     private var parentSocket: Int32 = -1
     private var childSocket: Int32 = -1
     private var consoleFD: Int32 = -1
@@ -55,6 +58,7 @@ final class InitLauncher {
                     let fd = open(path, O_RDONLY | O_CLOEXEC)
                     if fd < 0 { throw SwiftBoxError.system("open \(ns.type) namespace \(path)") }
                     if ns.type == "mount" { mountFD = fd; Sys.inherit(fd) } else { joinFDs.append(fd) }
+                    if ns.type == "pid" { joinsPIDNamespace = true }
                 } else {
                     newNamespaces.insert(ns.type)
                 }
@@ -139,15 +143,22 @@ final class InitLauncher {
         // time: unshared by the trampoline (clone cannot); cgroup: unshared by
         // init once the parent has placed it, so the namespace is rooted there.
         for t in newNamespaces where t != "time" && t != "cgroup" { flags |= Self.flagByType[t] ?? 0 }
-        let needsWait = newNamespaces.contains("user") || newNamespaces.contains("time")
+        let needsWait = newNamespaces.contains("user") || newNamespaces.contains("time") || joinsPIDNamespace
         let gate = try Sys.pipe()
         defer { close(gate.read); close(gate.write) }
         let exe = try Sys.open(initExecutable ?? "/proc/self/exe", O_RDONLY)
         defer { close(exe) }
-        pid = try withSpawnSpec(flags: flags, unshare: newNamespaces.contains("time") ? SB_CLONE_NEWTIME : 0,
-                                waitFD: needsWait ? gate.read : -1, becomeRoot: newNamespaces.contains("user"),
-                                exeFD: exe, join: joinFDs) { s in sb_spawn_process(s) }
-        close(childSocket); childSocket = -1
+        let unshare = newNamespaces.contains("time") ? SB_CLONE_NEWTIME : 0
+        if joinsPIDNamespace {
+            pid = try spawnThroughIntermediate(flags: flags, unshare: unshare, gate: gate.read,
+                                               becomeRoot: newNamespaces.contains("user"), exe: exe)
+        } else {
+            pid = try withSpawnSpec(flags: flags, unshare: unshare, waitFD: needsWait ? gate.read : -1,
+                                    becomeRoot: newNamespaces.contains("user"), exeFD: exe, join: joinFDs) { s in
+                sb_spawn_process(s)
+            }
+            close(childSocket); childSocket = -1
+        }
         do {
             try cgroup.add(pid: pid)
             if newNamespaces.contains("user") { try writeIDMaps(pid) }
@@ -166,21 +177,10 @@ final class InitLauncher {
     func spawnJoined(cgroup: ContainerCgroup?) throws -> pid_t {
         let gate = try Sys.pipe()
         defer { close(gate.read); close(gate.write) }
-        let pidPipe = try Sys.pipe()
-        defer { close(pidPipe.read); close(pidPipe.write) }
         let exe = try Sys.open(initExecutable ?? "/proc/self/exe", O_RDONLY)
         defer { close(exe) }
-        let mid = try withSpawnSpec(flags: 0, unshare: 0, waitFD: gate.read,
-                                    becomeRoot: newNamespaces.contains("joined-user"),
-                                    exeFD: exe, join: joinFDs) { s in sb_spawn_joined(s, pidPipe.write) }
-        close(childSocket); childSocket = -1
-        let midStatus = try Sys.wait(mid).status
-        var child: Int32 = 0
-        let n = read(pidPipe.read, &child, 4)
-        if Sys.exitCode(midStatus) != 0 || n != 4 {
-            throw try trampolineFailure(status: midStatus) ?? SwiftBoxError("cannot start the process in the container")
-        }
-        pid = child
+        pid = try spawnThroughIntermediate(flags: 0, unshare: 0, gate: gate.read,
+                                           becomeRoot: newNamespaces.contains("joined-user"), exe: exe)
         do {
             try cgroup?.add(pid: pid)
             try FS.writeAll(fd: gate.write, [1], what: "release exec")
@@ -189,6 +189,25 @@ final class InitLauncher {
             throw error
         }
         return pid
+    }
+
+    /// Runs the trampoline through an intermediate child that joins the
+    /// namespaces and clones the grandchild; returns the grandchild's pid. The
+    /// grandchild waits on `gate`. The caller is its subreaper if it must wait for it.
+    private func spawnThroughIntermediate(flags: Int32, unshare: Int32, gate: Int32, becomeRoot: Bool,
+                                          exe: Int32) throws -> pid_t {
+        let pidPipe = try Sys.pipe()
+        defer { close(pidPipe.read); close(pidPipe.write) }
+        let mid = try withSpawnSpec(flags: flags, unshare: unshare, waitFD: gate, becomeRoot: becomeRoot,
+                                    exeFD: exe, join: joinFDs) { s in sb_spawn_joined(s, pidPipe.write) }
+        close(childSocket); childSocket = -1
+        let midStatus = try Sys.wait(mid).status
+        var child: Int32 = 0
+        let n = read(pidPipe.read, &child, 4)
+        if Sys.exitCode(midStatus) != 0 || n != 4 {
+            throw try trampolineFailure(status: midStatus) ?? SwiftBoxError("cannot start the process in the container")
+        }
+        return child
     }
 
     private func withSpawnSpec(flags: Int32, unshare: Int32, waitFD: Int32, becomeRoot: Bool, exeFD: Int32,

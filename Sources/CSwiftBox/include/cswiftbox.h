@@ -65,8 +65,9 @@ struct sb_spawn {
 /// `sb_spawn` and execs. Returns the child pid or -1 with errno set.
 pid_t sb_spawn_process(const struct sb_spawn *spec);
 
-/// Forks (no new namespaces) a child that joins `join_fds`, forks once more so a
-/// joined pid namespace takes effect, and execs in the grandchild. The
+/// Forks a child that joins `join_fds`, then clones the grandchild with
+/// `clone_flags` (so a joined pid namespace takes effect, and new namespaces
+/// are made inside the joined ones); the grandchild execs. The
 /// intermediate child writes the grandchild's pid (as 4 bytes) to `pid_fd`
 /// and exits. Returns the intermediate pid, or -1.
 pid_t sb_spawn_joined(const struct sb_spawn *spec, int pid_fd);

@@ -121,4 +121,26 @@ import SwiftBox
         let r = TestSupport.sh("trap '' USR1; exec \(TestSupport.swiftbox) --root \(box.root) run --bundle \(box.bundle) \(box.id)")
         #expect(r.stdout == "got-usr1\n", "\(r.stderr)")
     }
+
+    /// A second container joins the first one's pid namespace by path (podman's
+    /// `--pid container:…`): init has to be a grandchild for that to apply.
+    @Test func joinsAnotherContainersPIDNamespace() throws {
+        let first = try Sandbox(["sleep", "1000"])
+        defer { first.cleanup() }
+        #expect(first.swiftbox(["run", "--detach", "--bundle", first.bundle, first.id]).code == 0)
+        let pid = try #require(first.pid())
+        let second = try Sandbox(["sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; echo $$"]) {
+            let namespaces = $0.linux?.namespaces ?? []
+            $0.linux?.namespaces = namespaces.map {
+                $0.type == "pid" ? Namespace(type: "pid", path: "/proc/\(pid)/ns/pid") : $0
+            }
+        }
+        defer { second.cleanup() }
+        let r = second.run()
+        #expect(r.code == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map { $0.trimmingWhitespace() }
+        #expect(lines.first == "sleep 1000", "\(r.stdout)")
+        #expect(lines.last != "1", "the second container's process is not pid 1 of the shared namespace")
+        #expect(second.leftovers().isEmpty)
+    }
 }
