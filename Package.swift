@@ -37,6 +37,7 @@ let package = Package(
         .executableTarget(name: "swiftbox",
                           dependencies: ["SwiftBox", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
+        .executableTarget(name: "swiftbox-init", dependencies: ["SwiftBoxRuntime"], swiftSettings: v5),
         .executableTarget(name: "swiftbox-bench", dependencies: ["SwiftBoxRuntime"], swiftSettings: v5),
         .executableTarget(name: "swiftbox-bench-launch"),
         .testTarget(name: "SwiftBoxTests", dependencies: ["SwiftBox"], swiftSettings: v5),

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The README's first command: builds a release swiftbox (static Swift standard
-# library), builds the busybox sample root filesystem, runs one OCI container
+# The README's first command: builds release swiftbox and swiftbox-init
+# (images/build-release.sh), builds the busybox sample root filesystem, runs one OCI container
 # from it, then runs the example service file images/services/hello.json
 # (three supervised replicas) for a few seconds and stops it the way Ctrl-C
 # does. Run as root on Debian.
@@ -8,8 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 sh Tests/install-deps.sh
 export PATH="/opt/swift/usr/bin:$PATH"
-swift build -c release --static-swift-stdlib -q --product swiftbox
-bin="$(swift build -c release --show-bin-path)/swiftbox"
+bin="$(sh images/build-release.sh | tail -n 1)/swiftbox"
 images/make-busybox-bundle.sh images/out/busybox "$bin" \
     sh -c 'echo "hello from $(hostname): pid $$, $(ls /sys/class/net | wc -l) network interface(s)"; id'
 
