@@ -394,7 +394,8 @@ final class Supervisor {
             if logFD < 0 { throw SwiftBoxError.system("open log file \(logPath)") }
             defer { close(logFD) }
             let created = try Container.create(id: id, bundle: scratch, options: CreateOptions(
-                root: options.root, stdio: [ContainerStdio.devNull, logFD, logFD], initExecutable: options.initExecutable))
+                root: options.root, stdio: [ContainerStdio.devNull, logFD, logFD], initExecutable: options.initExecutable,
+                newSession: true))
             let pid = try created.record().pid
             do {
                 if s.network == .private { try Loopback.bringUp(inNetworkOf: pid) }
@@ -528,6 +529,7 @@ final class Supervisor {
             i.stopDeadline = nil
             switch i.afterStop {
             case .remove:
+                printOutput(of: i)
                 instances[i.id] = nil
                 say("\(i.id): \(how); removed")
                 onEvent(.removed(name: i.id))
@@ -652,13 +654,16 @@ final class Supervisor {
     // MARK: output, events, state
 
     func printOutput() {
-        guard options.showOutput else { return }
-        for i in instances.values.sorted(by: { $0.id < $1.id }) {
-            guard let tail = i.log else { continue }
-            for line in tail.lines() {
-                let prefix = i.id + String(repeating: " ", count: max(0, nameWidth - i.id.count)) + " | "
-                try? FS.writeAll(fd: outputFD, Array(prefix.utf8) + line + [0x0A], what: "output")
-            }
+        for i in instances.values.sorted(by: { $0.id < $1.id }) { printOutput(of: i) }
+    }
+
+    /// Prints what an instance wrote since last time (also its last words,
+    /// just before it is removed).
+    func printOutput(of i: Instance) {
+        guard options.showOutput, let tail = i.log else { return }
+        for line in tail.lines() {
+            let prefix = i.id + String(repeating: " ", count: max(0, nameWidth - i.id.count)) + " | "
+            try? FS.writeAll(fd: outputFD, Array(prefix.utf8) + line + [0x0A], what: "output")
         }
     }
 

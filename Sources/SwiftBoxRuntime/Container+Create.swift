@@ -21,12 +21,17 @@ public struct CreateOptions: Sendable {
     /// process's own executable (`/proc/self/exe`). Programs that embed the
     /// library without dispatching `init` in their `main` name swiftbox here.
     public var initExecutable: String?
+    /// Start the container's process in a session (and process group) of its
+    /// own, so signals sent to the caller's group (Ctrl-C on a terminal) do
+    /// not reach it: a supervisor delivers stop signals itself. Off by
+    /// default, as in runc, where Ctrl-C reaches a foreground container.
+    public var newSession: Bool
     public init(root: StateRoot = StateRoot(), pidFile: String? = nil, consoleSocket: String? = nil,
                 noPivot: Bool = false, systemdCgroup: Bool = false, stdio: [Int32]? = nil,
-                initExecutable: String? = nil) {
+                initExecutable: String? = nil, newSession: Bool = false) {
         self.root = root; self.pidFile = pidFile; self.consoleSocket = consoleSocket
         self.noPivot = noPivot; self.systemdCgroup = systemdCgroup; self.stdio = stdio
-        self.initExecutable = initExecutable
+        self.initExecutable = initExecutable; self.newSession = newSession
     }
 }
 
@@ -87,7 +92,8 @@ public struct Container {
                                       seccompFlags: nil,
                                       newUTS: launch.newNamespaces.contains("uts"),
                                       newMount: launch.newNamespaces.contains("mount"),
-                                      newCgroup: launch.newNamespaces.contains("cgroup"))
+                                      newCgroup: launch.newNamespaces.contains("cgroup"),
+                                      newSession: options.newSession)
             try launch.converse(request, config: config.raw, seccomp: seccomp) { message in
                 // prestart (deprecated) and createRuntime run in the runtime's namespaces.
                 let state = OCIState(ociVersion: spec.ociVersion, id: id, status: .creating, pid: pid,

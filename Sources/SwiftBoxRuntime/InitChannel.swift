@@ -33,6 +33,8 @@ struct InitRequest: Codable {
     var newMount: Bool
     /// init makes the cgroup namespace itself, once it is in its cgroup.
     var newCgroup: Bool?
+    /// Start a new session (setsid) unless a terminal gives the process one.
+    var newSession: Bool?
 }
 
 /// One message on the init channel, each a JSON line.

@@ -29,4 +29,23 @@ import SwiftBox
         #expect(manager.shutdown(), "every instance stops on its stop signal")
         #expect(Container.list(root: StateRoot(dir + "/root")).isEmpty)
     }
+
+    /// Ctrl-C on a terminal signals the whole foreground process group: the
+    /// containers must not get that SIGINT, only the stop signal the
+    /// supervisor sends them (they run in sessions of their own).
+    @Test func interruptOfTheProcessGroupStopsContainersWithTheirStopSignal() throws {
+        let dir = try TestSupport.tempDir("swiftbox-ctrlc")
+        defer { _ = try? FS.removeAll(dir) }
+        let project = "ctrlc\(getpid())x\(UInt16.random(in: 0...UInt16.max))"
+        let file = "\(dir)/\(project).json"
+        try FS.write(file, """
+            {"name": "\(project)", "image": "\(TestSupport.busyboxRootfs)",
+             "command": "echo up; trap 'echo got-term; exit 0' TERM; while true; do sleep 0.1; done", "stopTimeout": "5s"}
+            """, create: true)
+        // timeout signals its whole process group, as a terminal's Ctrl-C does.
+        let r = TestSupport.sh("timeout --preserve-status -s INT 3 \(TestSupport.swiftbox) --root \(dir)/root run \(file)")
+        #expect(r.code == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("\(project)-1 | got-term"), "\(r.stdout)")
+        #expect(r.stderr.contains("exited with status 0"), "\(r.stderr)")
+    }
 }
