@@ -196,6 +196,21 @@ int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols) {
     struct winsize w = { rows, cols, 0, 0 };
     return ioctl(fd, TIOCSWINSZ, &w);
 }
+int sb_copy_winsize(int from, int to) {
+    struct winsize w;
+    if (ioctl(from, TIOCGWINSZ, &w) < 0) return -1;
+    return ioctl(to, TIOCSWINSZ, &w);
+}
+int sb_make_raw(int fd, void *saved) {
+    struct termios t;
+    if (tcgetattr(fd, &t) < 0) return -1;
+    memcpy(saved, &t, sizeof t);
+    cfmakeraw(&t);
+    return tcsetattr(fd, TCSANOW, &t);
+}
+int sb_restore_terminal(int fd, const void *saved) {
+    return tcsetattr(fd, TCSANOW, (const struct termios *)saved);
+}
 int sb_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 int sb_dup3(int o, int n, int f) { return dup3(o, n, f); }
 

@@ -50,7 +50,12 @@ public struct Container {
     @discardableResult
     public static func create(id: String, bundle: String, options: CreateOptions = CreateOptions()) throws -> Container {
         try StateRoot.validate(id: id)
-        let config = try BundleConfig(bundle: bundle)
+        return try create(id: id, config: BundleConfig(bundle: bundle), options: options)
+    }
+
+    /// `create` from a bundle already loaded and checked.
+    static func create(id: String, config: BundleConfig, options: CreateOptions) throws -> Container {
+        try StateRoot.validate(id: id)
         let spec = config.spec
         let cgroup = try ContainerCgroup(id: id, cgroupsPath: spec.linux?.cgroupsPath, systemd: options.systemdCgroup)
         try FS.mkdirAll(options.root.path, mode: 0o700)

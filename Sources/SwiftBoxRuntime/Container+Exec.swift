@@ -78,17 +78,29 @@ extension Container {
             // init is a grandchild when the config joins a pid namespace: stay able to wait for it.
             _ = sb_child_subreaper()
         }
-        let c = try Container.create(id: id, bundle: bundle, options: options)
+        // A terminal without --console-socket: swiftbox holds the master and
+        // proxies it to its own stdin/stdout, as runc does.
+        try StateRoot.validate(id: id)
+        let config = try BundleConfig(bundle: bundle)
+        var options = options
+        var terminal: TerminalProxy?
+        if !detach, options.consoleSocket == nil, config.spec.process?.terminal == true {
+            try FS.mkdirAll(options.root.path, mode: 0o700)
+            terminal = try TerminalProxy(directory: options.root.path, id: id)
+            options.consoleSocket = terminal?.path
+        }
+        let c = try Container.create(id: id, config: config, options: options)
         let pid: pid_t
         do {
             pid = try c.record().pid
+            try terminal?.receiveMaster()
             try c.start()
         } catch {
             try? c.delete(force: true)
             throw error
         }
         if detach { return 0 }
-        let code = ProcessWaiter.wait(for: pid)
+        let code = terminal.map { $0.proxy(until: pid) } ?? ProcessWaiter.wait(for: pid)
         var r = try c.record()
         r.exitStatus = code
         try? c.root.save(r)

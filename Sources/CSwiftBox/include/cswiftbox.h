@@ -111,6 +111,12 @@ int sb_child_subreaper(void);
 int sb_open_pty(int *master, char *slave_name, size_t name_len);
 int sb_set_ctty(int fd);
 int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols);
+/// Copies the window size of terminal `from` to terminal `to`.
+int sb_copy_winsize(int from, int to);
+/// Puts a terminal in raw mode; saves its settings in `saved` (an opaque
+/// buffer of at least 128 bytes) for sb_restore_terminal.
+int sb_make_raw(int fd, void *saved);
+int sb_restore_terminal(int fd, const void *saved);
 int sb_pipe2(int fds[2], int flags);
 int sb_dup3(int oldfd, int newfd, int flags);
 

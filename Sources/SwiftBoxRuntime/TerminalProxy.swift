@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSwiftBox
+import SwiftBoxLinux
+
+/// What `swiftbox run` does for a container that wants a terminal when no
+/// --console-socket is given (runc's behaviour): it receives the pty master
+/// on a socket of its own, puts the caller's terminal in raw mode, copies bytes
+/// both ways and passes on window-size changes, until the container exits.
+final class TerminalProxy {
+    let path: String
+    private let listener: Int32
+    private var master: Int32 = -1
+
+    /// Listens on a socket in `directory` for the master end.
+    init(directory: String, id: String) throws {
+        path = directory + "/.console-\(id)-\(getpid()).sock"
+        unlink(path)
+        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if listener < 0 { throw SwiftBoxError.system("create the console socket") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(listener)
+            throw SwiftBoxError("console socket path \(path) is too long; use a shorter --root")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in bytes.enumerated() { buf[i] = b } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        // init connects during create; the connection waits in the backlog until accepted.
+        if rc != 0 || listen(listener, 1) != 0 {
+            let e = errno
+            close(listener)
+            unlink(path)
+            throw SwiftBoxError.system("listen on console socket \(path)", errno: e)
+        }
+    }
+
+    deinit {
+        close(listener)
+        if master >= 0 { close(master) }
+        unlink(path)
+    }
+
+    /// Takes the master end init sent (after create returned).
+    func receiveMaster() throws {
+        let conn = accept(listener, nil, nil)
+        if conn < 0 { throw SwiftBoxError.system("accept on console socket \(path)") }
+        defer { close(conn) }
+        master = sb_recv_fd(conn)
+        if master < 0 { throw SwiftBoxError.system("receive the terminal from init") }
+        unlink(path)
+    }
+
+    /// Proxies until `pid` exits; returns its exit code. Signals sent to us
+    /// are forwarded as `ProcessWaiter.wait` does; SIGWINCH resizes the pty.
+    func proxy(until pid: pid_t) -> Int32 {
+        var saved = [UInt8](repeating: 0, count: 128)
+        let raw = isatty(0) == 1 && sb_make_raw(0, &saved) == 0
+        defer { if raw { _ = sb_restore_terminal(0, saved) } }
+        if isatty(0) == 1 { _ = sb_copy_winsize(0, master) }
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in ProcessWaiter.forwarded + [SIGCHLD] { sigaddset(&set, s) }
+        var stdinOpen = true, masterOpen = true
+        var buf = [UInt8](repeating: 0, count: 16384)
+        var exited: Int32?
+        while true {
+            var status: Int32 = 0
+            while exited == nil {
+                let r = waitpid(-1, &status, WNOHANG)
+                if r == pid { exited = Sys.exitCode(status) }
+                if r <= 0 { break }
+            }
+            var fds = [pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: masterOpen ? master : -1, events: Int16(POLLIN), revents: 0)]
+            if exited == nil || masterOpen { _ = poll(&fds, 2, exited == nil ? 50 : 0) }
+            if fds[1].revents != 0 {
+                let n = read(master, &buf, buf.count)
+                if n > 0 { try? FS.writeAll(fd: 1, Array(buf[0..<n]), what: "stdout") } else { masterOpen = false }
+            } else if exited != nil {
+                masterOpen = false
+            }
+            if fds[0].revents != 0 {
+                let n = read(0, &buf, buf.count)
+                if n > 0 { try? FS.writeAll(fd: master, Array(buf[0..<n]), what: "terminal") } else { stdinOpen = false }
+            }
+            if let code = exited, !masterOpen { return code }
+            var ts = timespec(tv_sec: 0, tv_nsec: 0)
+            var info = siginfo_t()
+            let sig = sigtimedwait(&set, &info, &ts)
+            if sig == SIGWINCH { _ = sb_copy_winsize(0, master) } else if sig > 0 && sig != SIGCHLD { _ = kill(pid, sig) }
+        }
+    }
+}
