@@ -250,11 +250,14 @@ public enum FS {
 
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and newlines.
+    /// Works on UTF-8 bytes: Character-level scanning initialises grapheme
+    /// tables, which cost more than the rest of a small /proc read.
     public func trimmingWhitespace() -> String {
-        let ws: Set<Character> = [" ", "\n", "\t", "\r"]
-        guard let start = firstIndex(where: { !ws.contains($0) }) else { return "" }
-        let end = lastIndex(where: { !ws.contains($0) })!
-        return String(self[start...end])
+        let bytes = Array(utf8)
+        func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D }
+        guard let start = bytes.firstIndex(where: { !ws($0) }) else { return "" }
+        let end = bytes.lastIndex(where: { !ws($0) })!
+        return String(decoding: bytes[start...end], as: UTF8.self)
     }
 }
 

@@ -95,19 +95,23 @@ public enum Sys {
     /// The start time of a process in clock ticks since boot (field 22 of
     /// /proc/PID/stat), used to tell a process from a later one with a reused pid.
     public static func startTime(of pid: pid_t) -> UInt64? {
-        guard let text = try? FS.readString("/proc/\(pid)/stat"),
-              let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
         // fields[0] is the state (field 3); start time is field 22.
-        guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
+        guard let fields = statFields(of: pid), fields.count > 19 else { return nil }
+        return UInt64(String(decoding: fields[19], as: UTF8.self))
     }
 
     /// The process state letter from /proc/PID/stat (R, S, Z, …).
     public static func processState(of pid: pid_t) -> Character? {
-        guard let text = try? FS.readString("/proc/\(pid)/stat"),
-              let close = text.lastIndex(of: ")") else { return nil }
-        return text[text.index(after: close)...].split(separator: " ").first?.first
+        guard let first = statFields(of: pid)?.first?.first else { return nil }
+        return Character(Unicode.Scalar(first))
+    }
+
+    /// The fields of /proc/PID/stat after the command name, as bytes (the name
+    /// may hold spaces and parentheses; it ends at the last ')').
+    static func statFields(of pid: pid_t) -> [ArraySlice<UInt8>]? {
+        guard let bytes = try? FS.read("/proc/\(pid)/stat"),
+              let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        return bytes[(close + 1)...].split(separator: 0x20)
     }
 
     /// The host name of this UTS namespace.

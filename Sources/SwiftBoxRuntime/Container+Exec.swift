@@ -94,9 +94,9 @@ extension Container {
         do {
             pid = try c.record().pid
             try terminal?.receiveMaster()
-            try c.start()
+            try c.start(spec: config.spec)
         } catch {
-            try? c.delete(force: true)
+            try? c.delete(force: true, spec: config.spec)
             throw error
         }
         if detach { return 0 }
@@ -108,7 +108,7 @@ extension Container {
         if (try? c.cgroup(r))?.wasOOMKilled == true {
             RuntimeLog.warn("container \"\(id)\" was killed by the OOM killer: it reached its memory limit")
         }
-        try c.delete(force: true)
+        try c.delete(force: true, spec: config.spec)
         return code
     }
 }

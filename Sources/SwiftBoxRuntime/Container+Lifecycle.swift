@@ -19,7 +19,11 @@ extension Container {
     }
 
     /// `start`: lets the blocked init exec the user process, then runs poststart hooks.
-    public func start() throws {
+    public func start() throws { try start(spec: nil) }
+
+    /// `start`, with the spec when the caller has it already (`run`): the
+    /// stored config.json is only read for its poststart hooks otherwise.
+    func start(spec known: Spec?) throws {
         var r = try record()
         let status = root.status(of: r)
         guard status == .created else {
@@ -49,7 +53,7 @@ extension Container {
         unlink(fifo)
         r.started = true
         try root.save(r)
-        let spec = try root.spec(of: id)
+        let spec = try known ?? root.spec(of: id)
         let state = OCIState(ociVersion: r.ociVersion, id: id, status: .running, pid: r.pid, bundle: r.bundle,
                              annotations: r.annotations, created: r.created, owner: "root")
         // A failing poststart hook is a warning: the container is already running.
@@ -74,7 +78,10 @@ extension Container {
 
     /// `delete`: removes a stopped container (with `force`, kills it first);
     /// runs poststop hooks, removes its cgroups and its state folder.
-    public func delete(force: Bool = false) throws {
+    public func delete(force: Bool = false) throws { try delete(force: force, spec: nil) }
+
+    /// `delete`, with the spec when the caller has it already (for poststop hooks).
+    func delete(force: Bool, spec known: Spec?) throws {
         let r = try record()
         let status = root.status(of: r)
         if status != .stopped {
@@ -93,7 +100,7 @@ extension Container {
                 usleep(1000)
             }
         }
-        let spec = try? root.spec(of: id)
+        let spec = known ?? (try? root.spec(of: id))
         if r.started || status != .created {
             let state = OCIState(ociVersion: r.ociVersion, id: id, status: .stopped, pid: 0, bundle: r.bundle,
                                  annotations: r.annotations, created: r.created, owner: "root")
