@@ -14,12 +14,13 @@ import SwiftBox
             hooks.prestart = [Self.hook("prestart", log: logDir)]
             hooks.createRuntime = [Self.hook("createRuntime", log: logDir)]
             hooks.createContainer = [Self.hook("createContainer", log: logDir)]
-            hooks.startContainer = [Self.hook("startContainer", log: logDir)]
+            hooks.startContainer = [Self.hook("startContainer", log: "/hooklog")]
             hooks.poststart = [Self.hook("poststart", log: logDir)]
             hooks.poststop = [Self.hook("poststop", log: logDir)]
             $0.hooks = hooks
-            // startContainer runs inside the container: give it the log folder at the same path.
-            $0.mounts?.append(Mount(destination: logDir, type: "bind", source: logDir, options: ["rbind"]))
+            // startContainer runs inside the container: give it the log folder as /hooklog (a
+            // fixed name: the mount point is made once in the shared test rootfs).
+            $0.mounts?.append(Mount(destination: "/hooklog", type: "bind", source: logDir, options: ["rbind"]))
         }
         defer { box.cleanup() }
         #expect(box.run().code == 0)
