@@ -26,31 +26,9 @@ public struct ControlReply: Codable, Sendable {
 
 /// The unix socket a supervisor listens on, and the client side of it.
 enum ControlChannel {
-    static func address(_ path: String) throws -> sockaddr_un {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            throw SwiftBoxError("control socket path \(path) is too long (at most 107 bytes); use a shorter --root")
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in bytes.enumerated() { buf[i] = b } }
-        return addr
-    }
-
     /// Binds and listens (non-blocking); replaces a stale socket file.
     static func listen(at path: String) throws -> Int32 {
-        var addr = try address(path)
-        unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        if fd < 0 { throw SwiftBoxError.system("create the control socket") }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if rc != 0 || Glibc.listen(fd, 16) != 0 {
-            let e = errno
-            close(fd)
-            throw SwiftBoxError.system("listen on control socket \(path)", errno: e)
-        }
+        let fd = try UnixSocket.listen(at: path, backlog: 16, nonBlocking: true, what: "control socket")
         chmod(path, 0o600)
         return fd
     }
@@ -90,14 +68,8 @@ enum ControlChannel {
     /// Sends `request` to the supervisor at `path` and waits for its reply
     /// (up to `timeout` seconds).
     static func send(_ request: ControlRequest, to path: String, timeout: Int) throws -> ControlReply {
-        var addr = try address(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SwiftBoxError.system("create a socket") }
+        let fd = try UnixSocket.connect(to: path, what: "the supervisor's control socket")
         defer { close(fd) }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if rc != 0 { throw SwiftBoxError.system("connect to the supervisor at \(path)") }
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var bytes = try JSONDocument.encode(request)

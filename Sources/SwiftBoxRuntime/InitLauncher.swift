@@ -108,33 +108,9 @@ final class InitLauncher {
         (parentSocket, childSocket) = try Sys.socketPair()
         Sys.inherit(childSocket)
         if let path = consoleSocket {
-            consoleFD = try Self.connect(unixSocket: path)
+            consoleFD = try UnixSocket.connect(to: path, what: "console socket")
             Sys.inherit(consoleFD)
         }
-    }
-
-    static func connect(unixSocket path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SwiftBoxError.system("create a socket for the console") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
-            throw SwiftBoxError("console socket path \(path) is too long")
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            for (i, b) in bytes.enumerated() { buf[i] = b }
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if rc != 0 {
-            let e = errno
-            close(fd)
-            throw SwiftBoxError.system("connect to console socket \(path)", errno: e)
-        }
-        return fd
     }
 
     deinit { closeAll() }

@@ -16,27 +16,8 @@ final class TerminalProxy {
     /// Listens on a socket in `directory` for the master end.
     init(directory: String, id: String) throws {
         path = directory + "/.console-\(id)-\(getpid()).sock"
-        unlink(path)
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if listener < 0 { throw SwiftBoxError.system("create the console socket") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(listener)
-            throw SwiftBoxError("console socket path \(path) is too long; use a shorter --root")
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in bytes.enumerated() { buf[i] = b } }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
         // init connects during create; the connection waits in the backlog until accepted.
-        if rc != 0 || listen(listener, 1) != 0 {
-            let e = errno
-            close(listener)
-            unlink(path)
-            throw SwiftBoxError.system("listen on console socket \(path)", errno: e)
-        }
+        listener = try UnixSocket.listen(at: path, backlog: 1, what: "console socket")
     }
 
     deinit {
@@ -53,6 +34,8 @@ final class TerminalProxy {
         master = sb_recv_fd(conn)
         if master < 0 { throw SwiftBoxError.system("receive the terminal from init") }
         unlink(path)
+        // Before start: the program may ask for its window size first thing.
+        if isatty(0) == 1 { _ = sb_copy_winsize(0, master) }
     }
 
     /// Proxies until `pid` exits; returns its exit code. Signals sent to us
@@ -61,7 +44,6 @@ final class TerminalProxy {
         var saved = [UInt8](repeating: 0, count: 128)
         let raw = isatty(0) == 1 && sb_make_raw(0, &saved) == 0
         defer { if raw { _ = sb_restore_terminal(0, saved) } }
-        if isatty(0) == 1 { _ = sb_copy_winsize(0, master) }
         var set = sigset_t()
         sigemptyset(&set)
         for s in ProcessWaiter.forwarded + [SIGCHLD] { sigaddset(&set, s) }

@@ -15,7 +15,7 @@ import SwiftBox
         let file = "\(dir)/\(project).json"
         try FS.write(file, """
             {"name": "\(project)", "image": "\(TestSupport.busyboxRootfs)", "replicas": 2,
-             "command": "trap 'exit 0' TERM; while true; do sleep 0.1; done", "stopTimeout": "2s"}
+             "command": "trap 'exit 0' TERM; while true; do sleep 0.1; done", "stopTimeout": "10s"}
             """, create: true)
         let manager = ServiceManager(file: try ServiceFile.load(file), options: .init(
             root: StateRoot(dir + "/root"), initExecutable: TestSupport.swiftbox))

@@ -180,7 +180,9 @@ import SwiftBox
         #expect(restart.code == 0, "\(restart.stderr)")
         #expect(f.instance("\(s)-2")?.state == "running")
         #expect(f.swiftbox(["scale", "\(s)=3"]).code == 0)
-        #expect(f.report().filter { $0.state == "running" }.map(\.instance) == ["\(s)-1", "\(s)-2", "\(s)-3"])
+        // The report is the supervisor's saved state: give it a moment under load.
+        #expect(f.wait(5) { f.report().filter { $0.state == "running" }.map(\.instance) == ["\(s)-1", "\(s)-2", "\(s)-3"] },
+                "\(f.report().map { ($0.instance, $0.state) })")
         #expect(f.swiftbox(["scale", "\(s)=1"]).code == 0)
         #expect(f.report().map(\.instance) == ["\(s)-1"])
         #expect(f.containers == ["\(s)-1"])

@@ -66,16 +66,8 @@ import SwiftBox
         }
         defer { box.cleanup() }
         let path = box.root + "/console.sock"
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = try UnixSocket.listen(at: path, backlog: 1, what: "console socket")
         defer { close(listener) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in path.utf8.enumerated() { buf[i] = b } }
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
-        #expect(listen(listener, 1) == 0)
         let create = try TestSupport.spawn([TestSupport.swiftbox, "--root", box.root, "create", "--bundle", box.bundle,
                                             "--console-socket", path, box.id])
         let conn = accept(listener, nil, nil)

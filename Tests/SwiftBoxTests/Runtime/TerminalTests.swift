@@ -11,7 +11,7 @@ import SwiftBox
         }
         defer { box.cleanup() }
         let command = "stty rows 33 cols 77; \(TestSupport.swiftbox) --root \(box.root) run --bundle \(box.bundle) \(box.id); echo rc=\\$?"
-        let r = TestSupport.sh("(sleep 1; printf 'abc\\r') | timeout 20 script -qec \"\(command)\" /dev/null")
+        let r = TestSupport.sh("(sleep 2; printf 'abc\\r') | timeout 20 script -qec \"\(command)\" /dev/null")
         let out = String(decoding: r.stdout.utf8.filter { $0 != 13 }, as: UTF8.self)
         #expect(out.contains("/dev/pts/0\n33 77\n"), "\(out)")
         #expect(out.contains("typed=abc\n"), "\(out)")
