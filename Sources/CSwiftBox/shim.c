@@ -196,6 +196,12 @@ int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols) {
     struct winsize w = { rows, cols, 0, 0 };
     return ioctl(fd, TIOCSWINSZ, &w);
 }
+int sb_get_winsize(int fd, unsigned short *rows, unsigned short *cols) {
+    struct winsize w;
+    if (ioctl(fd, TIOCGWINSZ, &w) < 0) return -1;
+    *rows = w.ws_row; *cols = w.ws_col;
+    return 0;
+}
 int sb_copy_winsize(int from, int to) {
     struct winsize w;
     if (ioctl(from, TIOCGWINSZ, &w) < 0) return -1;

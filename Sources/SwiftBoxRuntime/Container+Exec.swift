@@ -34,6 +34,16 @@ extension Container {
     /// `exec`: runs another process in the container's namespaces and cgroup.
     /// Returns its pid when detached, otherwise waits and returns its exit code.
     public func exec(_ process: Process, options: ExecOptions = ExecOptions()) throws -> Int32 {
+        var process = process
+        var options = options
+        // A terminal without --console-socket: proxy it here, as `run` does.
+        var terminal: TerminalProxy?
+        if process.terminal == true, options.consoleSocket == nil, !options.detach {
+            terminal = try TerminalProxy(directory: root.path, id: id + "-exec")
+            options.consoleSocket = terminal?.path
+            // The exec'd program starts at once: give the pty its size when it is made.
+            if process.consoleSize == nil { process.consoleSize = TerminalProxy.callerSize() }
+        }
         let r = try record()
         let status = root.status(of: r)
         guard status == .running || status == .created else {
@@ -58,6 +68,7 @@ extension Container {
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
                                       seccompFlags: nil, newUTS: false, newMount: false)
             try launch.converse(request, config: nil, seccomp: seccomp) { _ in }
+            try terminal?.receiveMaster()
         } catch {
             Glibc.kill(pid, SIGKILL)
             throw error
@@ -66,7 +77,7 @@ extension Container {
             try FS.writeAtomically(FS.absolute(pidFile), Array("\(pid)".utf8))
         }
         if options.detach { return pid }
-        return ProcessWaiter.wait(for: pid)
+        return terminal.map { $0.proxy(until: pid) } ?? ProcessWaiter.wait(for: pid)
     }
 
     /// `run`: create, start, wait with signal forwarding, delete; returns the

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSwiftBox
 import SwiftBoxLinux
+import SwiftBoxOCI
 
 /// What `swiftbox run` does for a container that wants a terminal when no
 /// --console-socket is given (runc's behaviour): it receives the pty master
@@ -18,6 +19,13 @@ final class TerminalProxy {
         path = directory + "/.console-\(id)-\(getpid()).sock"
         // init connects during create; the connection waits in the backlog until accepted.
         listener = try UnixSocket.listen(at: path, backlog: 1, what: "console socket")
+    }
+
+    /// The size of the caller's terminal (stdin), if it has one.
+    static func callerSize() -> ConsoleSize? {
+        var rows: UInt16 = 0, cols: UInt16 = 0
+        guard sb_get_winsize(0, &rows, &cols) == 0, rows > 0, cols > 0 else { return nil }
+        return ConsoleSize(height: UInt(rows), width: UInt(cols))
     }
 
     deinit {

@@ -184,8 +184,8 @@ struct ExecCommand: ParsableCommand {
             p.capabilities = caps
         }
         if noNewPrivs { p.noNewPrivileges = true }
-        if p.terminal == true && consoleSocket == nil {
-            throw SwiftBoxError("exec --tty needs --console-socket (swiftbox does not proxy terminals yet)")
+        if p.terminal == true && consoleSocket == nil && detach {
+            throw SwiftBoxError("exec --tty --detach needs --console-socket: nothing would hold the terminal")
         }
         let code = try c.exec(p, options: ExecOptions(detach: detach, pidFile: pidFile, consoleSocket: consoleSocket))
         if !detach && code != 0 { throw CommandExit(code: code) }

@@ -111,6 +111,8 @@ int sb_child_subreaper(void);
 int sb_open_pty(int *master, char *slave_name, size_t name_len);
 int sb_set_ctty(int fd);
 int sb_ioctl_winsize(int fd, unsigned short rows, unsigned short cols);
+/// The window size of a terminal; -1 if `fd` is not one.
+int sb_get_winsize(int fd, unsigned short *rows, unsigned short *cols);
 /// Copies the window size of terminal `from` to terminal `to`.
 int sb_copy_winsize(int from, int to);
 /// Puts a terminal in raw mode; saves its settings in `saved` (an opaque

@@ -18,4 +18,17 @@ import SwiftBox
         #expect(out.contains("rc=4"), "\(out)")
         #expect(box.leftovers().isEmpty)
     }
+
+    @Test func execTtyProxiesTheTerminal() throws {
+        let box = try Sandbox(["sleep", "1000"])
+        defer { box.cleanup() }
+        #expect(box.swiftbox(["run", "--detach", "--bundle", box.bundle, box.id]).code == 0)
+        let command = "stty rows 40 cols 90; \(TestSupport.swiftbox) --root \(box.root) exec -t \(box.id) sh -c 'tty; stty size; read x; echo typed=\\$x; exit 6'; echo rc=\\$?"
+        let r = TestSupport.sh("(sleep 2; printf 'xyz\\r') | timeout 20 script -qec \"\(command)\" /dev/null")
+        let out = String(decoding: r.stdout.utf8.filter { $0 != 13 }, as: UTF8.self)
+        #expect(out.contains("/dev/pts/"), "\(out)")
+        #expect(out.contains("40 90\n"), "\(out)")
+        #expect(out.contains("typed=xyz\n"), "\(out)")
+        #expect(out.contains("rc=6"), "\(out)")
+    }
 }
