@@ -26,6 +26,9 @@ public struct CreateOptions: Sendable {
     /// not reach it: a supervisor delivers stop signals itself. Off by
     /// default, as in runc, where Ctrl-C reaches a foreground container.
     public var newSession: Bool
+    /// Pass the caller's descriptors 3…3+N-1 to the process (runc's
+    /// --preserve-fds); every other descriptor above 2 is closed at exec.
+    public var preserveFDs: Int = 0
     public init(root: StateRoot = StateRoot(), pidFile: String? = nil, consoleSocket: String? = nil,
                 noPivot: Bool = false, systemdCgroup: Bool = false, stdio: [Int32]? = nil,
                 initExecutable: String? = nil, newSession: Bool = false) {
@@ -98,7 +101,7 @@ public struct Container {
                                       newUTS: launch.newNamespaces.contains("uts"),
                                       newMount: launch.newNamespaces.contains("mount"),
                                       newCgroup: launch.newNamespaces.contains("cgroup"),
-                                      newSession: options.newSession)
+                                      newSession: options.newSession, preserveFDs: options.preserveFDs)
             try launch.converse(request, config: config.raw, seccomp: seccomp) { message in
                 // prestart (deprecated) and createRuntime run in the runtime's namespaces.
                 let state = OCIState(ociVersion: spec.ociVersion, id: id, status: .creating, pid: pid,

@@ -17,6 +17,8 @@ public struct ExecOptions: Sendable {
     /// The swiftbox executable to run as the helper that enters the container
     /// (see `CreateOptions.initExecutable`).
     public var initExecutable: String?
+    /// Pass the caller's descriptors 3…3+N-1 to the process (--preserve-fds).
+    public var preserveFDs: Int = 0
     public init(detach: Bool = false, pidFile: String? = nil, consoleSocket: String? = nil, stdio: [Int32]? = nil,
                 initExecutable: String? = nil) {
         self.detach = detach; self.pidFile = pidFile; self.consoleSocket = consoleSocket; self.stdio = stdio
@@ -66,7 +68,7 @@ extension Container {
             let request = InitRequest(kind: .exec, id: id, spec: spec, bundle: r.bundle, rootfs: r.rootfs,
                                       noPivot: false, fifoFD: nil, consoleSocketFD: launch.consoleChildFD,
                                       mountNamespaceFD: launch.mountNamespaceChildFD,
-                                      seccompFlags: nil, newUTS: false, newMount: false)
+                                      seccompFlags: nil, newUTS: false, newMount: false, preserveFDs: options.preserveFDs)
             try launch.converse(request, config: nil, seccomp: seccomp) { _ in }
             try terminal?.receiveMaster()
         } catch {

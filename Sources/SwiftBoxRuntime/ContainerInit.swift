@@ -140,7 +140,7 @@ public enum ContainerInit {
         }
         try ProcessSetup.becomeUser(process)
         try seccomp?.install()
-        try ProcessSetup.exec(program, process)
+        try ProcessSetup.exec(program, process, preserved: req.preserveFDs ?? 0)
     }
 
     /// An `exec` into a running container: the trampoline already joined its
@@ -160,6 +160,6 @@ public enum ContainerInit {
         try seccomp?.install()
         try channel.send(InitMessage(kind: .created))
         close(channel.fd)
-        try ProcessSetup.exec(program, process)
+        try ProcessSetup.exec(program, process, preserved: req.preserveFDs ?? 0)
     }
 }

@@ -35,6 +35,8 @@ struct InitRequest: Codable {
     var newCgroup: Bool?
     /// Start a new session (setsid) unless a terminal gives the process one.
     var newSession: Bool?
+    /// Descriptors 3…3+N-1 the caller passes to the process (--preserve-fds).
+    var preserveFDs: Int?
 }
 
 /// One message on the init channel, each a JSON line.

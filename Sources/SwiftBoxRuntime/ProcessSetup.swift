@@ -99,8 +99,14 @@ enum ProcessSetup {
         throw SwiftBoxError("exec: \"\(arg0)\": executable file not found in $PATH", errno: ENOENT)
     }
 
-    /// execve the user's program; only returns by throwing.
-    static func exec(_ program: String, _ process: Process) throws -> Never {
+    /// execve the user's program; only returns by throwing. Every descriptor
+    /// above stdio and the `preserved` ones is closed at exec: nothing the
+    /// caller (or swiftbox) had open, such as a directory on the host, may
+    /// reach the container.
+    static func exec(_ program: String, _ process: Process, preserved: Int = 0) throws -> Never {
+        if sb_close_range_cloexec(UInt32(3 + max(0, preserved))) != 0 {
+            throw SwiftBoxError.system("mark descriptors close-on-exec")
+        }
         let args = process.args ?? [program]
         var env = process.env ?? []
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=/") }

@@ -21,12 +21,11 @@ enum FastPath {
             switch command {
             case "create":
                 guard rest.count == 1 else { return nil }
-                if let n = parsed["preserve-fds"], n != "0" { return nil }
-                try Container.create(id: rest[0], bundle: parsed["bundle"] ?? ".", options: createOptions(parsed))
+                try Container.create(id: rest[0], bundle: parsed["bundle"] ?? ".", options: try createOptions(parsed))
             case "run":
                 guard rest.count == 1, !looksLikeServiceFile(rest[0]) else { return nil }
                 let code = try Container.run(id: rest[0], bundle: parsed["bundle"] ?? ".",
-                                             options: createOptions(parsed), detach: parsed["detach"] != nil)
+                                             options: try createOptions(parsed), detach: parsed["detach"] != nil)
                 return code
             case "start":
                 guard rest.count == 1 else { return nil }
@@ -74,7 +73,8 @@ enum FastPath {
     static let values: [String: [String: String]] = [
         "create": ["-b": "bundle", "--bundle": "bundle", "--pid-file": "pid-file", "--console-socket": "console-socket",
                    "--preserve-fds": "preserve-fds"],
-        "run": ["-b": "bundle", "--bundle": "bundle", "--pid-file": "pid-file", "--console-socket": "console-socket"],
+        "run": ["-b": "bundle", "--bundle": "bundle", "--pid-file": "pid-file", "--console-socket": "console-socket",
+                "--preserve-fds": "preserve-fds"],
     ]
 
     /// Splits flags from positionals; nil on anything unknown.
@@ -110,9 +110,17 @@ enum FastPath {
         return out
     }
 
-    static func createOptions(_ parsed: [String: String]) -> CreateOptions {
-        CreateOptions(root: GlobalOptions.stateRoot, pidFile: parsed["pid-file"], consoleSocket: parsed["console-socket"],
-                      noPivot: parsed["no-pivot"] != nil, systemdCgroup: GlobalOptions.systemdCgroup)
+    static func createOptions(_ parsed: [String: String]) throws -> CreateOptions {
+        var options = CreateOptions(root: GlobalOptions.stateRoot, pidFile: parsed["pid-file"],
+                                    consoleSocket: parsed["console-socket"], noPivot: parsed["no-pivot"] != nil,
+                                    systemdCgroup: GlobalOptions.systemdCgroup)
+        if let n = parsed["preserve-fds"] {
+            guard let count = Int(n), count >= 0 else {
+                throw SwiftBoxError("--preserve-fds: \"\(n)\" is not a number of descriptors (0 or more)")
+            }
+            options.preserveFDs = count
+        }
+        return options
     }
 
     /// `run FILE.json` is the service runner's, not the OCI `run ID`.

@@ -10,14 +10,16 @@ struct CreateCommand: ParsableCommand {
     @Option(name: .long, help: "Unix socket that receives the terminal's master fd.") var consoleSocket: String?
     @Flag(name: .long, help: "Use MS_MOVE and chroot instead of pivot_root.") var noPivot = false
     @Flag(name: .long, help: "Do not create a session keyring (accepted for runc compatibility).") var noNewKeyring = false
-    @Option(name: .long, help: "Pass N extra descriptors (accepted for runc compatibility; must be 0).") var preserveFds: Int = 0
+    @Option(name: .long, help: "Pass the descriptors 3…3+N-1 to the container's process.") var preserveFds: Int = 0
     @Argument(help: "The container id.") var id: String
 
     func run() throws {
-        if preserveFds != 0 { throw SwiftBoxError("--preserve-fds is not supported by swiftbox yet") }
-        try Container.create(id: id, bundle: bundle, options: CreateOptions(
+        if preserveFds < 0 { throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(preserveFds)") }
+        var options = CreateOptions(
             root: GlobalOptions.stateRoot, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot,
-            systemdCgroup: GlobalOptions.systemdCgroup))
+            systemdCgroup: GlobalOptions.systemdCgroup)
+        options.preserveFDs = preserveFds
+        try Container.create(id: id, bundle: bundle, options: options)
     }
 }
 
@@ -36,13 +38,17 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Unix socket that receives the terminal's master fd.") var consoleSocket: String?
     @Flag(name: .long, help: "Use MS_MOVE and chroot instead of pivot_root.") var noPivot = false
     @Flag(name: .long, help: "Accepted for runc compatibility.") var noNewKeyring = false
+    @Option(name: .long, help: "Pass the descriptors 3…3+N-1 to the container's process.") var preserveFds: Int = 0
     @Argument(help: "The container id, or a service file (service.json) to run its services.") var id: String
 
     func run() throws {
         if ServiceCommands.isServiceFile(id) { return try ServiceCommands.run(file: id, detach: detach) }
-        let code = try Container.run(id: id, bundle: bundle, options: CreateOptions(
+        if preserveFds < 0 { throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(preserveFds)") }
+        var options = CreateOptions(
             root: GlobalOptions.stateRoot, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot,
-            systemdCgroup: GlobalOptions.systemdCgroup), detach: detach)
+            systemdCgroup: GlobalOptions.systemdCgroup)
+        options.preserveFDs = preserveFds
+        let code = try Container.run(id: id, bundle: bundle, options: options, detach: detach)
         if code != 0 { throw CommandExit(code: code) }
     }
 }
@@ -139,6 +145,7 @@ struct ExecCommand: ParsableCommand {
     @Option(name: [.customLong("additional-gids"), .customShort("g")], help: "Extra group id.") var additionalGids: [UInt32] = []
     @Option(name: [.customShort("c"), .long], help: "Add a capability.") var cap: [String] = []
     @Flag(name: .long, help: "Set no_new_privs.") var noNewPrivs = false
+    @Option(name: .long, help: "Pass the descriptors 3…3+N-1 to the process.") var preserveFds: Int = 0
     @Argument(help: "The container id.") var id: String
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
@@ -187,7 +194,10 @@ struct ExecCommand: ParsableCommand {
         if p.terminal == true && consoleSocket == nil && detach {
             throw SwiftBoxError("exec --tty --detach needs --console-socket: nothing would hold the terminal")
         }
-        let code = try c.exec(p, options: ExecOptions(detach: detach, pidFile: pidFile, consoleSocket: consoleSocket))
+        if preserveFds < 0 { throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(preserveFds)") }
+        var options = ExecOptions(detach: detach, pidFile: pidFile, consoleSocket: consoleSocket)
+        options.preserveFDs = preserveFds
+        let code = try c.exec(p, options: options)
         if !detach && code != 0 { throw CommandExit(code: code) }
     }
 }

@@ -135,4 +135,18 @@ import SwiftBox
         #expect(lines.last != "1", "the second container's process is not pid 1 of the shared namespace")
         #expect(second.leftovers().isEmpty)
     }
+
+    /// Descriptors the caller left open must not reach the container (a host
+    /// directory would be a way out), except those --preserve-fds names.
+    @Test func strayDescriptorsAreClosedAndPreservedOnesPassed() throws {
+        let box = try Sandbox(["sh", "-c", "for n in 3 4 5 6; do [ -e /proc/$$/fd/$n ] && echo has$n; done; cat <&3; true"])
+        defer { box.cleanup() }
+        let base = "exec 3</etc/hostname 4</ 5</ 6</; \(TestSupport.swiftbox) --root \(box.root) run"
+        let closed = TestSupport.sh("\(base) --bundle \(box.bundle) \(box.id)")
+        #expect(!closed.stdout.contains("has"), "\(closed.stdout)")
+        let preserved = TestSupport.sh("\(base) --preserve-fds 1 --bundle \(box.bundle) \(box.id)")
+        #expect(preserved.stdout.hasPrefix("has3\n"), "\(preserved.stdout)")
+        #expect(!preserved.stdout.contains("has4"), "\(preserved.stdout)")
+        #expect(preserved.stdout.hasSuffix(try FS.readString("/etc/hostname")), "\(preserved.stdout)")
+    }
 }
