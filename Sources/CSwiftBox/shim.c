@@ -36,6 +36,7 @@ static void child_fail(int fd, const char *step) {
 
 // Runs in the child: joins, unshares, waits for the parent, drops to ns root, execs.
 static int child_steps(const struct sb_spawn *s) {
+    if (s->new_session) setsid();
     for (int i = 0; i < s->join_count; i++)
         if (setns(s->join_fds[i], 0) < 0) child_fail(s->error_fd, "setns");
     if (s->unshare_flags && unshare(s->unshare_flags) < 0) child_fail(s->error_fd, "unshare");
@@ -65,17 +66,32 @@ pid_t sb_spawn_process(const struct sb_spawn *spec) {
     void *stack = mmap(NULL, SB_CHILD_STACK, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return -1;
+    // The child starts with every signal blocked (init clears the mask), so
+    // nothing sent to our process group lands before it can setsid().
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t pid = clone(clone_entry, (char *)stack + SB_CHILD_STACK,
                       spec->clone_flags | SIGCHLD, (void *)spec);
     int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     munmap(stack, SB_CHILD_STACK);
     errno = e;
     return pid;
 }
 
 pid_t sb_spawn_joined(const struct sb_spawn *spec, int pid_fd) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t mid = fork();
-    if (mid != 0) return mid;
+    if (mid != 0) {
+        int e = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        errno = e;
+        return mid;
+    }
+    if (spec->new_session) setsid();
     // Intermediate: join everything, then fork so a joined pid namespace applies.
     for (int i = 0; i < spec->join_count; i++)
         if (setns(spec->join_fds[i], 0) < 0) child_fail(spec->error_fd, "setns");

@@ -91,6 +91,7 @@ public struct Container {
             let launch = try InitLauncher(spec: spec, consoleSocket: options.consoleSocket, fifo: fifo)
             launch.stdio = options.stdio
             launch.initExecutable = options.initExecutable
+            launch.newSession = options.newSession
             pid = try launch.spawn(cgroup: cgroup)
             record.pid = pid
             record.pidStartTime = Sys.startTime(of: pid) ?? 0

@@ -113,7 +113,7 @@ public enum ContainerInit {
         if process.terminal == true {
             guard let fd = req.consoleSocketFD else { throw SwiftBoxError("process.terminal needs --console-socket") }
             try ProcessSetup.setupConsole(socketFD: fd, size: process.consoleSize)
-        } else if req.newSession == true && setsid() < 0 {
+        } else if req.newSession == true && getsid(0) != getpid() && setsid() < 0 {
             throw SwiftBoxError.system("start a session (setsid)")
         }
         if chdir(process.cwd) != 0 { throw SwiftBoxError.system("chdir to process.cwd \(process.cwd)") }

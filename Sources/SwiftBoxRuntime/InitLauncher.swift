@@ -46,6 +46,8 @@ final class InitLauncher {
     var stdio: [Int32]?
     /// What to exec as init; nil: /proc/self/exe.
     var initExecutable: String?
+    /// Start the child in a session of its own (see `CreateOptions.newSession`).
+    var newSession = false
 
     /// What runs as init when no `initExecutable` is given: `swiftbox-init`
     /// next to this executable if it is there (a small, fully static build:
@@ -203,6 +205,7 @@ final class InitLauncher {
         s.unshare_flags = unshare
         s.wait_fd = waitFD
         s.become_root = becomeRoot ? 1 : 0
+        s.new_session = newSession ? 1 : 0
         s.error_fd = childSocket
         s.exec_fd = exeFD
         if let stdio {

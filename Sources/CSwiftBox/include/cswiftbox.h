@@ -52,6 +52,7 @@ struct sb_spawn {
     int join_count;
     int wait_fd;            // if >= 0: block reading one byte before execve (uid/gid maps)
     int become_root;        // setresgid/setresuid(0) after wait (fresh user namespace)
+    int new_session;        // setsid() first: signals to the caller's process group never reach the child
     int error_fd;           // the child writes "<step>:<errno>\n" here if it fails
     int stdio_set;          // if non-zero: dup2(stdio_fds[i], i) before execve
     int stdio_fds[3];

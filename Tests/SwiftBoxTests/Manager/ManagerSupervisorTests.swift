@@ -172,7 +172,7 @@ import SwiftBox
                 "\(f.swiftbox(["logs", s]).stdout)")
         let stop = f.swiftbox(["stop", "\(s)-2"])
         #expect(stop.code == 0, "\(stop.stderr)")
-        #expect(f.instance("\(s)-2")?.state == "stopped")
+        #expect(f.wait(5) { f.instance("\(s)-2")?.state == "stopped" }, "\(String(describing: f.instance("\(s)-2")?.state))")
         #expect(f.instance("\(s)-1")?.state == "running")
         #expect(f.swiftbox(["logs", "--tail", "1", "\(s)-2"]).stdout == "bye\n")
         #expect(f.containers == ["\(s)-1"])
