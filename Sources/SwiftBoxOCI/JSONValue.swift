@@ -29,3 +29,27 @@ public enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 }
+
+extension JSONValue {
+    /// `self` with `other` laid over it: objects merge key by key (recursively),
+    /// anything else in `other` other than null replaces what was there.
+    public func overlaid(by other: JSONValue) -> JSONValue {
+        switch (self, other) {
+        case (.object(var base), .object(let top)):
+            for (k, v) in top where v != .null { base[k] = base[k].map { $0.overlaid(by: v) } ?? v }
+            return .object(base)
+        case (_, .null): return self
+        default: return other
+        }
+    }
+}
+
+extension Resources {
+    /// These resources with the fields `changes` sets laid over them, as
+    /// `update` records them (runc keeps the merged resources too).
+    public func overlaid(by changes: Resources) throws -> Resources {
+        let base = try JSONDocument.decode(JSONValue.self, from: JSONDocument.encode(self), file: "resources")
+        let top = try JSONDocument.decode(JSONValue.self, from: JSONDocument.encode(changes), file: "resources")
+        return try JSONDocument.decode(Resources.self, from: JSONDocument.encode(base.overlaid(by: top)), file: "resources")
+    }
+}

@@ -114,6 +114,16 @@ extension Container {
         if let failure { throw failure }
     }
 
+    /// Records resources `update` applied in the stored config, laid over
+    /// what it held, so later reads of the config (and `state`) see them.
+    public func recordResources(_ changes: Resources) throws {
+        var spec = try root.spec(of: id)
+        var linux = spec.linux ?? Linux()
+        linux.resources = try (linux.resources ?? Resources()).overlaid(by: changes)
+        spec.linux = linux
+        try FS.writeAtomically(root.configFile(of: id), try JSONDocument.encode(spec), mode: 0o600)
+    }
+
     /// The pids of every process in the container.
     public func processes() throws -> [Int32] {
         try cgroup(try record()).processes()

@@ -64,6 +64,7 @@ struct UpdateCommand: ParsableCommand {
         let r = try u.resources(over: base)
         if r == Resources() { throw SwiftBoxError("update: nothing to change; give a flag such as --memory or -r resources.json") }
         try cgroup.update(resources: r)
+        try Container(id: id, root: GlobalOptions.stateRoot).recordResources(r)
     }
 }
 
