@@ -57,8 +57,11 @@ public struct Container {
     }
 
     /// `create` from a bundle already loaded and checked.
+    /// The caller has checked `id`.
     static func create(id: String, config: BundleConfig, options: CreateOptions) throws -> Container {
-        try StateRoot.validate(id: id)
+        guard options.preserveFDs >= 0 else {
+            throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(options.preserveFDs)")
+        }
         let spec = config.spec
         let cgroup = try ContainerCgroup(id: id, cgroupsPath: spec.linux?.cgroupsPath, systemd: options.systemdCgroup)
         try FS.mkdirAll(options.root.path, mode: 0o700)

@@ -52,6 +52,9 @@ extension Container {
             throw SwiftBoxError("cannot exec in container \"\(id)\": it is \(status.rawValue)")
         }
         guard process.args?.isEmpty == false else { throw SwiftBoxError("exec: no command given") }
+        guard options.preserveFDs >= 0 else {
+            throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(options.preserveFDs)")
+        }
         var spec = try root.spec(of: id)
         spec.process = process
         if !options.detach {

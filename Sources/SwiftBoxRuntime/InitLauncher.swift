@@ -193,7 +193,7 @@ final class InitLauncher {
         var child: Int32 = 0
         let n = read(pidPipe.read, &child, 4)
         if Sys.exitCode(midStatus) != 0 || n != 4 {
-            throw try trampolineFailure(status: midStatus) ?? SwiftBoxError("cannot start the process in the container")
+            throw trampolineFailure() ?? SwiftBoxError("cannot start the process in the container")
         }
         return child
     }
@@ -266,7 +266,7 @@ final class InitLauncher {
     }
 
     /// Reads what the trampoline child wrote before it could exec ("step:errno").
-    private func trampolineFailure(status: Int32?) throws -> SwiftBoxError? {
+    private func trampolineFailure() -> SwiftBoxError? {
         let channel = InitChannel(fd: parentSocket)
         return trampolineError(try? channel.receiveLine())
     }

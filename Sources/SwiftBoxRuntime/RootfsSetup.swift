@@ -4,6 +4,7 @@ import Glibc
 import CSwiftBox
 import SwiftBoxLinux
 import SwiftBoxOCI
+import SwiftBoxCgroups
 
 /// Builds the container's root filesystem inside its new mount namespace:
 /// config mounts, /dev, then pivot_root, masked and read-only paths.
@@ -132,32 +133,20 @@ struct RootfsSetup {
     /// A cgroup mount: cgroup2 where the host is pure v2, otherwise a tmpfs with
     /// one bind of the container's own cgroup per v1 hierarchy.
     func mountCgroup(at dest: String, flags: UInt) throws {
-        var v1: [(String, String)] = [] // (mount point, name)
-        var v2: String?
-        for m in MountInfo.read() where !m.mountPoint.hasPrefix(rootfs) {
-            if m.fsType == "cgroup" { v1.append((m.mountPoint, FS.basename(m.mountPoint))) }
-            if m.fsType == "cgroup2" { v2 = m.mountPoint }
-        }
+        let hierarchies = (try? CgroupLayout.current())?.hierarchies ?? []
         let roFlag = flags & UInt(SB_MS_RDONLY)
-        if v1.isEmpty, v2 != nil {
+        if hierarchies.count == 1, hierarchies[0].isUnified {
             try Sys.mount("cgroup", dest, type: "cgroup2", flags: UInt(SB_MS_NOSUID | SB_MS_NODEV | SB_MS_NOEXEC) | roFlag)
             return
         }
         try Sys.mount("tmpfs", dest, type: "tmpfs", flags: UInt(SB_MS_NOSUID | SB_MS_NODEV | SB_MS_NOEXEC), data: "mode=755")
-        let selfCgroups = hostCgroups
-        for (mp, name) in v1 + (v2.map { [($0, FS.basename($0))] } ?? []) {
-            let target = dest + "/" + name
+        // hostCgroups names this process's cgroups (init was placed there).
+        let own = ProcessCgroups.parse(hostCgroups)
+        for h in hierarchies {
+            let target = dest + "/" + FS.basename(h.mountPoint)
             try FS.mkdirAll(target)
-            // hostCgroups names this process's cgroup (init was placed there).
-            var sub = "/"
-            for l in selfCgroups.split(separator: "\n") {
-                let parts = l.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-                guard parts.count == 3 else { continue }
-                let ctrls = parts[1].split(separator: ",").map { $0.hasPrefix("name=") ? String($0.dropFirst(5)) : String($0) }
-                if (parts[1].isEmpty && name == FS.basename(v2 ?? "")) || ctrls.contains(name) { sub = String(parts[2]) }
-            }
-            let src = FS.join(mp, sub)
-            try Sys.mount(FS.isDirectory(src) ? src : mp, target, type: nil, flags: UInt(SB_MS_BIND) | UInt(SB_MS_REC))
+            let src = FS.join(h.mountPoint, own.path(in: h))
+            try Sys.mount(FS.isDirectory(src) ? src : h.mountPoint, target, type: nil, flags: UInt(SB_MS_BIND) | UInt(SB_MS_REC))
             try Sys.mount(nil, target, type: nil, flags: UInt(SB_MS_BIND | SB_MS_REMOUNT | SB_MS_NOSUID | SB_MS_NODEV | SB_MS_NOEXEC) | roFlag)
         }
         if roFlag != 0 {

@@ -52,19 +52,11 @@ final class TerminalProxy {
         var saved = [UInt8](repeating: 0, count: 128)
         let raw = isatty(0) == 1 && sb_make_raw(0, &saved) == 0
         defer { if raw { _ = sb_restore_terminal(0, saved) } }
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in ProcessWaiter.forwarded + [SIGCHLD] { sigaddset(&set, s) }
         var stdinOpen = true, masterOpen = true
         var buf = [UInt8](repeating: 0, count: 16384)
         var exited: Int32?
         while true {
-            var status: Int32 = 0
-            while exited == nil {
-                let r = waitpid(-1, &status, WNOHANG)
-                if r == pid { exited = Sys.exitCode(status) }
-                if r <= 0 { break }
-            }
+            if exited == nil { exited = ProcessWaiter.reap(pid) }
             var fds = [pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: masterOpen ? master : -1, events: Int16(POLLIN), revents: 0)]
             if exited == nil || masterOpen { _ = poll(&fds, 2, exited == nil ? 50 : 0) }
@@ -79,9 +71,7 @@ final class TerminalProxy {
                 if n > 0 { try? FS.writeAll(fd: master, Array(buf[0..<n]), what: "terminal") } else { stdinOpen = false }
             }
             if let code = exited, !masterOpen { return code }
-            var ts = timespec(tv_sec: 0, tv_nsec: 0)
-            var info = siginfo_t()
-            let sig = sigtimedwait(&set, &info, &ts)
+            let sig = ProcessWaiter.nextSignal(waitingUpTo: 0)
             if sig == SIGWINCH { _ = sb_copy_winsize(0, master) } else if sig > 0 && sig != SIGCHLD { _ = kill(pid, sig) }
         }
     }

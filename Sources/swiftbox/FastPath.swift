@@ -115,7 +115,7 @@ enum FastPath {
                                     consoleSocket: parsed["console-socket"], noPivot: parsed["no-pivot"] != nil,
                                     systemdCgroup: GlobalOptions.systemdCgroup)
         if let n = parsed["preserve-fds"] {
-            guard let count = Int(n), count >= 0 else {
+            guard let count = Int(n) else {
                 throw SwiftBoxError("--preserve-fds: \"\(n)\" is not a number of descriptors (0 or more)")
             }
             options.preserveFDs = count

@@ -14,7 +14,6 @@ struct CreateCommand: ParsableCommand {
     @Argument(help: "The container id.") var id: String
 
     func run() throws {
-        if preserveFds < 0 { throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(preserveFds)") }
         var options = CreateOptions(
             root: GlobalOptions.stateRoot, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot,
             systemdCgroup: GlobalOptions.systemdCgroup)
@@ -43,7 +42,6 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         if ServiceCommands.isServiceFile(id) { return try ServiceCommands.run(file: id, detach: detach) }
-        if preserveFds < 0 { throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(preserveFds)") }
         var options = CreateOptions(
             root: GlobalOptions.stateRoot, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot,
             systemdCgroup: GlobalOptions.systemdCgroup)
@@ -194,7 +192,6 @@ struct ExecCommand: ParsableCommand {
         if p.terminal == true && consoleSocket == nil && detach {
             throw SwiftBoxError("exec --tty --detach needs --console-socket: nothing would hold the terminal")
         }
-        if preserveFds < 0 { throw SwiftBoxError("--preserve-fds: must be 0 or more, got \(preserveFds)") }
         var options = ExecOptions(detach: detach, pidFile: pidFile, consoleSocket: consoleSocket)
         options.preserveFDs = preserveFds
         let code = try c.exec(p, options: options)
