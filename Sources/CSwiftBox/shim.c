@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <linux/sched.h>
 
 #define SB_CHILD_STACK (64 * 1024)
 
@@ -34,12 +35,32 @@ static void child_fail(int fd, const char *step) {
     _exit(127);
 }
 
+// Moves the calling (single-threaded) child into its cgroups: "0" is the
+// writer itself, and a `tasks` write of one thread skips the global lock a
+// cgroup.procs write by another process takes.
+static void join_cgroups(const struct sb_spawn *s, int procs_fallback) {
+    for (int i = 0; i < s->cgroup_count; i++) {
+        if (write(s->cgroup_fds[i], "0", 1) != 1) {
+            char step[32];
+            snprintf(step, sizeof step, "join cgroup %d", i);
+            child_fail(s->error_fd, step);
+        }
+    }
+    if (procs_fallback && s->into_cgroup_procs_fd >= 0 && write(s->into_cgroup_procs_fd, "0", 1) != 1) {
+        char step[32];
+        snprintf(step, sizeof step, "join cgroup %d", s->cgroup_count);
+        child_fail(s->error_fd, step);
+    }
+}
+
 // Runs in the child: joins, unshares, waits for the parent, drops to ns root, execs.
-static int child_steps(const struct sb_spawn *s) {
+static int child_steps(const struct sb_spawn *s, int procs_fallback) {
+    join_cgroups(s, procs_fallback);
     if (s->new_session) setsid();
     for (int i = 0; i < s->join_count; i++)
         if (setns(s->join_fds[i], 0) < 0) child_fail(s->error_fd, "setns");
     if (s->unshare_flags && unshare(s->unshare_flags) < 0) child_fail(s->error_fd, "unshare");
+    if (s->ready_fd >= 0 && write(s->ready_fd, "1", 1) != 1) child_fail(s->error_fd, "report-unshared");
     if (s->wait_fd >= 0) {
         char c;
         ssize_t r;
@@ -60,22 +81,50 @@ static int child_steps(const struct sb_spawn *s) {
     return 127;
 }
 
-static int clone_entry(void *arg) { return child_steps((const struct sb_spawn *)arg); }
+static int clone_entry(void *arg) { return child_steps((const struct sb_spawn *)arg, 1); }
+
+// clone3 with CLONE_INTO_CGROUP: fork-like (no CLONE_VM), so the child runs
+// on a copy of this stack and never returns from here. -2: clone3 or the flag
+// is unknown to this kernel (or refused by a seccomp filter with ENOSYS).
+static pid_t clone_into_cgroup(const struct sb_spawn *spec) {
+#if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+    struct clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = (unsigned long long)(unsigned int)spec->clone_flags | CLONE_INTO_CGROUP;
+    a.exit_signal = SIGCHLD;
+    a.cgroup = (unsigned long long)spec->into_cgroup_fd;
+    long r = syscall(SYS_clone3, &a, sizeof a);
+    if (r == 0) { child_steps(spec, 0); _exit(127); }
+    if (r < 0 && (errno == ENOSYS || errno == E2BIG)) return -2;
+    return (pid_t)r;
+#else
+    (void)spec;
+    return -2;
+#endif
+}
 
 pid_t sb_spawn_process(const struct sb_spawn *spec) {
-    void *stack = mmap(NULL, SB_CHILD_STACK, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) return -1;
     // The child starts with every signal blocked (init clears the mask), so
     // nothing sent to our process group lands before it can setsid().
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = clone(clone_entry, (char *)stack + SB_CHILD_STACK,
-                      spec->clone_flags | SIGCHLD, (void *)spec);
+    pid_t pid = -2;
+    if (spec->into_cgroup_fd >= 0) pid = clone_into_cgroup(spec);
+    if (pid == -2) {
+        void *stack = mmap(NULL, SB_CHILD_STACK, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack == MAP_FAILED) {
+            pid = -1;
+        } else {
+            pid = clone(clone_entry, (char *)stack + SB_CHILD_STACK, spec->clone_flags | SIGCHLD, (void *)spec);
+            int e = errno;
+            munmap(stack, SB_CHILD_STACK);
+            errno = e;
+        }
+    }
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    munmap(stack, SB_CHILD_STACK);
     errno = e;
     return pid;
 }

@@ -17,6 +17,8 @@ protocol CgroupDriver: AnyObject {
     func apply(_ resources: Resources, devices: [DeviceRule]?, writer: CgroupWriter, update: Bool) throws
     /// Moves a process into the cgroup everywhere.
     func add(pid: Int32) throws
+    /// Opens what a new process needs to enter the cgroup by itself.
+    func prepare(_ placement: CgroupPlacement) throws
     /// Every pid in the cgroup and its descendants.
     func processes() -> [Int32]
     /// Freezes or thaws every process, waiting until the kernel reports it done.

@@ -48,6 +48,11 @@ final class CgroupHybridDriver: CgroupDriver {
         try v2.add(pid: pid)
     }
 
+    func prepare(_ placement: CgroupPlacement) throws {
+        try v1.prepare(placement)
+        try v2.prepare(placement)
+    }
+
     func processes() -> [Int32] {
         var seen = Set<Int32>()
         return (v1.processes() + v2.processes()).filter { seen.insert($0).inserted }

@@ -112,6 +112,14 @@ public final class ContainerCgroup {
     /// Moves a process into the cgroup in every hierarchy.
     public func add(pid: Int32) throws { try driver.add(pid: pid) }
 
+    /// Opens what a process about to be cloned needs to enter this cgroup by
+    /// itself (see `CgroupPlacement`); the launcher hands it to the trampoline.
+    public func placement() throws -> CgroupPlacement {
+        let p = CgroupPlacement()
+        try driver.prepare(p)
+        return p
+    }
+
     /// The pids in the cgroup and in any cgroups the container created below it.
     public func processes() -> [Int32] { driver.processes() }
 

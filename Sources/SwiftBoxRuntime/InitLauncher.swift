@@ -48,6 +48,10 @@ final class InitLauncher {
     var initExecutable: String?
     /// Start the child in a session of its own (see `CreateOptions.newSession`).
     var newSession = false
+    /// The cgroup descriptors the trampoline child enters its cgroups with.
+    private var placement: CgroupPlacement?
+    /// Where the trampoline reports that it has unshared (time namespace), or -1.
+    private var readyFD: Int32 = -1
 
     /// What runs as init when no `initExecutable` is given: `swiftbox-init`
     /// next to this executable if it is there (a small, fully static build:
@@ -124,19 +128,30 @@ final class InitLauncher {
         parentSocket = -1; childSocket = -1; consoleFD = -1; mountFD = -1; fifoFD = -1
     }
 
-    /// Clones the trampoline (create) and returns init's pid once it is in its
-    /// cgroup and, for a new user namespace, has its maps.
+    /// Clones the trampoline (create) and returns init's pid once it has its
+    /// maps (new user namespace). The child enters its cgroups by itself,
+    /// before it execs init (see `CgroupPlacement`).
     func spawn(cgroup: ContainerCgroup) throws -> pid_t {
         var flags: Int32 = 0
         // time: unshared by the trampoline (clone cannot); cgroup: unshared by
-        // init once the parent has placed it, so the namespace is rooted there.
+        // init once it is in its cgroups, so the namespace is rooted there.
         for t in newNamespaces where t != "time" && t != "cgroup" { flags |= Self.flagByType[t] ?? 0 }
         let needsWait = newNamespaces.contains("user") || newNamespaces.contains("time") || joinsPIDNamespace
         let gate = try Sys.pipe()
         defer { close(gate.read); close(gate.write) }
         let exe = try Sys.open(initExecutable ?? Self.defaultInitExecutable, O_RDONLY)
         defer { close(exe) }
+        placement = try cgroup.placement()
+        defer { placement?.close() }
         let unshare = newNamespaces.contains("time") ? SB_CLONE_NEWTIME : 0
+        // The time namespace exists once the child has unshared it: only then
+        // can its offsets be written.
+        let ready = unshare != 0 ? try Sys.pipe() : nil
+        readyFD = ready?.write ?? -1
+        defer {
+            if let ready { close(ready.read) }
+            if readyFD >= 0 { close(readyFD); readyFD = -1 }
+        }
         if joinsPIDNamespace {
             pid = try spawnThroughIntermediate(flags: flags, unshare: unshare, gate: gate.read,
                                                becomeRoot: newNamespaces.contains("user"), exe: exe)
@@ -148,7 +163,15 @@ final class InitLauncher {
             close(childSocket); childSocket = -1
         }
         do {
-            try cgroup.add(pid: pid)
+            if let ready {
+                close(readyFD); readyFD = -1
+                var b: UInt8 = 0
+                var n = 0
+                repeat { n = read(ready.read, &b, 1) } while n < 0 && errno == EINTR
+                guard n == 1 else {
+                    throw trampolineFailure() ?? SwiftBoxError("the container's init stopped before its time namespace was made")
+                }
+            }
             if newNamespaces.contains("user") { try writeIDMaps(pid) }
             if newNamespaces.contains("time") { try writeTimeOffsets(pid) }
             if needsWait { try FS.writeAll(fd: gate.write, [1], what: "release init") }
@@ -167,10 +190,11 @@ final class InitLauncher {
         defer { close(gate.read); close(gate.write) }
         let exe = try Sys.open(initExecutable ?? Self.defaultInitExecutable, O_RDONLY)
         defer { close(exe) }
+        placement = try cgroup?.placement()
+        defer { placement?.close() }
         pid = try spawnThroughIntermediate(flags: 0, unshare: 0, gate: gate.read,
                                            becomeRoot: newNamespaces.contains("joined-user"), exe: exe)
         do {
-            try cgroup?.add(pid: pid)
             try FS.writeAll(fd: gate.write, [1], what: "release exec")
         } catch {
             kill(pid, SIGKILL)
@@ -204,6 +228,7 @@ final class InitLauncher {
         s.clone_flags = flags
         s.unshare_flags = unshare
         s.wait_fd = waitFD
+        s.ready_fd = readyFD
         s.become_root = becomeRoot ? 1 : 0
         s.new_session = newSession ? 1 : 0
         s.error_fd = childSocket
@@ -214,6 +239,15 @@ final class InitLauncher {
             s.stdio_fds = (stdio[0], stdio[1], stdio[2])
         }
         guard join.count <= 16 else { throw SwiftBoxError("too many namespaces to join") }
+        s.into_cgroup_fd = placement?.cloneInto ?? -1
+        s.into_cgroup_procs_fd = placement?.procsFallback ?? -1
+        let tasks = placement?.taskFiles ?? []
+        guard tasks.count <= 16 else { throw SwiftBoxError("too many cgroup hierarchies (\(tasks.count); at most 16)") }
+        withUnsafeMutableBytes(of: &s.cgroup_fds) { buf in
+            let p = buf.bindMemory(to: Int32.self)
+            for (i, fd) in tasks.enumerated() { p[i] = fd }
+        }
+        s.cgroup_count = Int32(tasks.count)
         withUnsafeMutableBytes(of: &s.join_fds) { buf in
             let p = buf.bindMemory(to: Int32.self)
             for (i, fd) in join.enumerated() { p[i] = fd }
@@ -274,7 +308,11 @@ final class InitLauncher {
     private func trampolineError(_ line: [UInt8]?) -> SwiftBoxError? {
         guard let line, let text = Optional(String(decoding: line, as: UTF8.self)),
               let colon = text.lastIndex(of: ":"), let code = Int32(text[text.index(after: colon)...]) else { return nil }
-        let step = text[..<colon]
+        let step = String(text[..<colon])
+        let prefix = "join cgroup "
+        if step.hasPrefix(prefix), let n = Int(step.dropFirst(prefix.count)), let path = placement?.path(reported: n) {
+            return .system("enter the container's cgroup (write to \(path))", errno: code)
+        }
         return .system("\(step) while starting the container's init", errno: code)
     }
 

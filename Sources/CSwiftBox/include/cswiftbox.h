@@ -50,6 +50,7 @@ struct sb_spawn {
     int unshare_flags;      // flags to unshare() in the child (CLONE_NEWTIME)
     int join_fds[16];       // namespace fds to setns() into, in order, before anything else
     int join_count;
+    int ready_fd;           // if >= 0: write one byte here once unshared (the parent may then write timens_offsets)
     int wait_fd;            // if >= 0: block reading one byte before execve (uid/gid maps)
     int become_root;        // setresgid/setresuid(0) after wait (fresh user namespace)
     int new_session;        // setsid() first: signals to the caller's process group never reach the child
@@ -57,6 +58,16 @@ struct sb_spawn {
     int stdio_set;          // if non-zero: dup2(stdio_fds[i], i) before execve
     int stdio_fds[3];
     int exec_fd;            // if >= 0: execveat(exec_fd, "", AT_EMPTY_PATH) instead of path
+    // cgroup placement without a migration by the parent (which waits for an
+    // RCU grace period, up to tens of ms): the child writes "0" to each of
+    // cgroup_fds (cgroup v1 `tasks` files) first thing; with into_cgroup_fd
+    // (a cgroup v2 directory) it is cloned straight into it (clone3
+    // CLONE_INTO_CGROUP), or, where clone3 is missing, writes "0" to
+    // into_cgroup_procs_fd. A failed write reports "join cgroup <index>".
+    int cgroup_fds[16];
+    int cgroup_count;
+    int into_cgroup_fd;     // -1: none
+    int into_cgroup_procs_fd;
     const char *path;       // what to execve
     char *const *argv;
     char *const *envp;

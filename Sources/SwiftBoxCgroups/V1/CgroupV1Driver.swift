@@ -78,6 +78,10 @@ final class CgroupV1Driver: CgroupDriver {
         }
     }
 
+    func prepare(_ placement: CgroupPlacement) throws {
+        for (_, _, dir) in places { try placement.addTasks(dir: dir) }
+    }
+
     func processes() -> [Int32] {
         var seen = Set<Int32>()
         var out: [Int32] = []

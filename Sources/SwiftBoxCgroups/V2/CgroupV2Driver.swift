@@ -117,6 +117,8 @@ final class CgroupV2Driver: CgroupDriver {
         try FS.write(dir + "/cgroup.procs", "\(pid)", truncate: false)
     }
 
+    func prepare(_ placement: CgroupPlacement) throws { try placement.setUnified(dir: dir) }
+
     func processes() -> [Int32] { CgroupFiles.processes(in: dir) }
 
     func setFrozen(_ frozen: Bool) throws {

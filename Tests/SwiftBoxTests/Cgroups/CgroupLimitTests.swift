@@ -248,6 +248,28 @@ import SwiftBox
         #expect(box.leftovers().isEmpty)
     }
 
+    /// init and exec'd processes enter their cgroups themselves (a v1 `tasks`
+    /// write of "0", clone3 into the v2 directory): seen from the host, both
+    /// are in the container's cgroup in every hierarchy before they run.
+    @Test func initAndExecProcessesAreInTheContainersCgroupEverywhere() throws {
+        let box = try sandbox(["sleep", "1000"], prefix: "place") { $0.pids = Pids(limit: 20) }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        let layout = try CgroupLayout.current()
+        let expected = "/swiftbox/\(box.id)"
+        let initPID = try #require(box.pid())
+        let ofInit = try ProcessCgroups.of(String(initPID))
+        for h in layout.hierarchies { #expect(ofInit.path(in: h) == expected, "\(h.mountPoint): \(ofInit.paths)") }
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let pidFile = box.root + "/exec.pid"
+        #expect(box.swiftbox(["exec", "--detach", "--pid-file", pidFile, box.id, "sleep", "1000"]).code == 0)
+        let execPID = try #require(Int32(try FS.readString(pidFile).trimmingWhitespace()))
+        let ofExec = try ProcessCgroups.of(String(execPID))
+        for h in layout.hierarchies { #expect(ofExec.path(in: h) == expected, "\(h.mountPoint): \(ofExec.paths)") }
+        #expect(box.swiftbox(["delete", "--force", box.id]).code == 0)
+        #expect(box.leftovers().isEmpty)
+    }
+
     @Test func relativeCgroupsPathStartsAtOurOwnCgroupAndIsRemoved() throws {
         let rel = TestSupport.uniqueID("rel")
         let box = try sandbox(["true"], prefix: "rel", cgroupsPath: rel) { $0.pids = Pids(limit: 10) }
