@@ -19,8 +19,11 @@ let package = Package(
         .target(name: "CSwiftBox"),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp",
                        providers: [.apt(["libseccomp-dev"])]),
-        // libarchive is loaded on first use (see Sources/CArchive/include/carchive.h).
-        .target(name: "CArchive", linkerSettings: [.linkedLibrary("nettle"), .linkedLibrary("dl")]),
+        // libarchive and its decompressors are linked statically, so only the
+        // objects swiftbox uses are in it (see Sources/CArchive/carchive.c).
+        .target(name: "CArchive",
+                linkerSettings: ["libarchive.a", "libzstd.a", "liblzma.a", "libbz2.a", "libz.a"]
+                    .map { .linkedLibrary(":" + $0) } + [.linkedLibrary("nettle")]),
         .target(name: "SwiftBoxLinux", dependencies: ["CSwiftBox"], swiftSettings: v5),
         .target(name: "SwiftBoxOCI", dependencies: ["SwiftBoxLinux"], swiftSettings: v5),
         .target(name: "SwiftBoxCgroups", dependencies: ["SwiftBoxOCI", "SwiftBoxLinux"], swiftSettings: v5),

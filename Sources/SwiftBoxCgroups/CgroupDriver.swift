@@ -76,7 +76,7 @@ enum CgroupFiles {
     static func removeDirectory(_ dir: String, mount: String) throws {
         guard FS.exists(dir) else { return }
         // Child cgroups the container made (cgroup namespace) go first.
-        for name in (try? FS.list(dir)) ?? [] where FS.isDirectory(dir + "/" + name) {
+        for name in FS.subdirectories(dir) {
             try removeDirectory(dir + "/" + name, mount: dir)
         }
         var tries = 0
@@ -124,7 +124,7 @@ enum CgroupFiles {
     /// The pids in `dir`'s cgroup.procs and every child cgroup's.
     static func processes(in dir: String) -> [Int32] {
         var out = (read(dir, "cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
-        for name in (try? FS.list(dir)) ?? [] where FS.isDirectory(dir + "/" + name) {
+        for name in FS.subdirectories(dir) {
             out += processes(in: dir + "/" + name)
         }
         return out

@@ -143,6 +143,25 @@ public enum FS {
         return entries(of: dir)
     }
 
+    /// The names of the directories in `path` (from the entry types readdir
+    /// gives, with no stat of each entry: cgroup directories hold dozens of
+    /// files); an unreadable directory has none.
+    public static func subdirectories(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let type = ent.pointee.d_type
+            guard type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) else { continue }
+            let name = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            if type == UInt8(DT_DIR) || isDirectory(path + "/" + name) { names.append(name) }
+        }
+        return names
+    }
+
     /// The names read from an open directory stream, without `.` and `..`.
     public static func entries(of dir: OpaquePointer) -> [String] {
         var names: [String] = []

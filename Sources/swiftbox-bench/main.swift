@@ -3,6 +3,7 @@
 //
 //   swiftbox-bench --swiftbox PATH [--runs N] [--variant plain|limits|seccomp]
 //                  [--seccomp-profile FILE] [--runtimes swiftbox,crun,runc]
+//                  [--order random|blocks]
 //
 // It re-executes itself in a private mount namespace where the cgroup2 mount
 // /sys/fs/cgroup/unified is unmounted, because Debian's crun refuses this
@@ -22,6 +23,9 @@ struct Options {
     var seccompProfile: String?
     var runtimes = ["swiftbox", "crun", "runc"]
     var keep = false
+    /// random: each round runs every runtime once, in a new random order;
+    /// blocks: each runtime runs all its starts back to back.
+    var order = "random"
 }
 
 func parse() -> Options {
@@ -40,14 +44,16 @@ func parse() -> Options {
         case "--seccomp-profile": o.seccompProfile = FS.absolute(next(a))
         case "--runtimes": o.runtimes = next(a).split(separator: ",").map(String.init)
         case "--keep": o.keep = true
+        case "--order": o.order = next(a)
         case "-h", "--help":
-            print("usage: swiftbox-bench --swiftbox PATH [--runs N] [--variant plain|limits|seccomp] [--seccomp-profile FILE] [--runtimes swiftbox,crun,runc]")
+            print("usage: swiftbox-bench --swiftbox PATH [--runs N] [--variant plain|limits|seccomp] [--seccomp-profile FILE] [--runtimes swiftbox,crun,runc] [--order random|blocks]")
             exit(0)
         default: die("unknown argument \(a)")
         }
     }
     if o.swiftbox.isEmpty { die("--swiftbox PATH is required (a release build: swift build -c release --static-swift-stdlib)") }
     if !["plain", "limits", "seccomp"].contains(o.variant) { die("--variant: use plain, limits or seccomp") }
+    if !["random", "blocks"].contains(o.order) { die("--order: use random or blocks") }
     if o.variant == "seccomp" && o.seccompProfile == nil { die("--variant seccomp needs --seccomp-profile FILE (e.g. from `swiftbox seccomp default`)") }
     return o
 }
@@ -160,15 +166,22 @@ for rt in runtimes {
         if code != 0 { die("\(rt) failed (exit \(code)) on \(bundle); run it by hand to see why") }
     }
 }
-for _ in 0..<o.runs {
-    for rt in runtimes {
-        let (s, code) = measure(command(rt))
-        if code != 0 { die("\(rt) failed (exit \(code))") }
-        samples[rt, default: []].append(s)
-    }
+// Each round runs the runtimes in a new random order: one runtime's start can
+// change the next one's cost (a cgroup.procs write right after another
+// runtime's skips the RCU grace period the first one waited for), so no
+// runtime always follows the same neighbour.
+func sample(_ rt: String) {
+    let (s, code) = measure(command(rt))
+    if code != 0 { die("\(rt) failed (exit \(code))") }
+    samples[rt, default: []].append(s)
+}
+if o.order == "blocks" {
+    for rt in runtimes { for _ in 0..<o.runs { sample(rt) } }
+} else {
+    for _ in 0..<o.runs { for rt in runtimes.shuffled() { sample(rt) } }
 }
 
-print("variant: \(o.variant), \(o.runs) interleaved runs of `run` of /bin/true in the busybox bundle")
+print("variant: \(o.variant), \(o.runs) starts each of `run` of /bin/true in the busybox bundle, " + (o.order == "blocks" ? "each runtime's back to back" : "runtimes in random order each round"))
 print("runtime     wall ms   cpu ms   peak RSS MiB   wall vs swiftbox")
 let base = median(samples["swiftbox"]?.map(\.wall) ?? [])
 for rt in runtimes {
