@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages swiftbox builds and tests with (run as root).
+# The -dev packages also give the static libraries the release build links
+# (libarchive.a and its decompressors, libseccomp.a, libnettle.a).
 # Quick when they are already there: apt-get runs only for missing packages.
 set -eu
-packages="busybox-static libseccomp-dev libarchive-dev nettle-dev zlib1g-dev libzstd-dev zstd pkg-config file
+packages="busybox-static libseccomp-dev libarchive-dev nettle-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev zstd pkg-config file
   runc crun umoci skopeo podman containerd hyperfine python3 iproute2 gcc libc6-dev qemu-system-x86
   bsdutils valgrind"
 missing=""
