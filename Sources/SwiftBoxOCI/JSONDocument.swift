@@ -10,12 +10,26 @@ import SwiftBoxLinux
 public enum JSONDocument {
     /// Decodes `T` from the file at `path`.
     public static func load<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
-        let bytes: [UInt8]
-        do { bytes = try FS.read(path) } catch let e as SwiftBoxError {
+        try decode(type, from: read(path), file: path)
+    }
+
+    /// Reads `T` from the file at `path` with `JSONReader`, not Codable.
+    public static func load<T: Decodable & JSONReadable>(_ type: T.Type, from path: String) throws -> T {
+        try decode(type, from: read(path), file: path)
+    }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        do { return try FS.read(path) } catch let e as SwiftBoxError {
             if e.errno == ENOENT { throw SwiftBoxError("\(path): no such file", errno: ENOENT) }
             throw e
         }
-        return try decode(type, from: bytes, file: path)
+    }
+
+    /// Reads `T` from bytes with `JSONReader` (no Codable, see JSONReader.swift);
+    /// `userInfo[.parentHandled]` set skips what only the runtime reads.
+    public static func decode<T: Decodable & JSONReadable>(_ type: T.Type, from bytes: [UInt8], file: String,
+                                                          userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> T {
+        try T(json: JSONObject.parse(bytes, file: file, parentHandled: userInfo[.parentHandled] != nil))
     }
 
     /// Decodes `T` from bytes; `file` names the source in errors.

@@ -45,6 +45,42 @@ public struct ContainerRecord: Codable, Equatable, Sendable {
     public var ociVersion: String
 }
 
+// state.json is read and written on every start, state, kill and delete:
+// without Codable (see SwiftBoxOCI/JSONReader.swift), with the same fields.
+extension ContainerRecord: JSONReadable, JSONWritable {
+    public init(json j: JSONObject) throws {
+        id = try j.string(required: "id")
+        bundle = try j.string(required: "bundle")
+        rootfs = try j.string(required: "rootfs")
+        pid = try j.integer(required: "pid", Int32.self)
+        pidStartTime = try j.integer(required: "pidStartTime", UInt64.self)
+        created = try j.string(required: "created")
+        annotations = try j.stringMap("annotations")
+        cgroupPath = try j.string(required: "cgroupPath")
+        systemdCgroup = try j.bool(required: "systemdCgroup")
+        started = try j.bool(required: "started")
+        exitStatus = try j.integer("exitStatus", Int32.self)
+        ociVersion = try j.string(required: "ociVersion")
+    }
+
+    public func json() -> [UInt8] {
+        var w = JSONObjectWriter()
+        w.add("annotations", annotations)
+        w.add("bundle", bundle)
+        w.add("cgroupPath", cgroupPath)
+        w.add("created", created)
+        w.add("exitStatus", exitStatus)
+        w.add("id", id)
+        w.add("ociVersion", ociVersion)
+        w.add("pid", pid)
+        w.add("pidStartTime", pidStartTime)
+        w.add("rootfs", rootfs)
+        w.add("started", started)
+        w.add("systemdCgroup", systemdCgroup)
+        return w.finish()
+    }
+}
+
 /// The on-disk layout of the state root (`--root`, default `/run/swiftbox`).
 public struct StateRoot: Sendable {
     /// The default state root, as runc's `/run/runc`.
@@ -84,7 +120,7 @@ public struct StateRoot: Sendable {
 
     /// Writes a container's record atomically.
     public func save(_ record: ContainerRecord) throws {
-        try FS.writeAtomically(stateFile(of: record.id), try JSONDocument.encode(record), mode: 0o600)
+        try FS.writeAtomically(stateFile(of: record.id), record.json(), mode: 0o600)
     }
 
     /// The ids of every container under this root.

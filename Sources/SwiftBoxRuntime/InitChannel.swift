@@ -4,9 +4,10 @@ import Glibc
 import SwiftBoxLinux
 import SwiftBoxOCI
 
-/// What the parent tells a fresh `swiftbox init`.
-struct InitRequest: Codable {
-    enum Kind: String, Codable { case create, exec }
+/// What the parent tells a fresh `swiftbox init`. It and `InitMessage` are
+/// read and written without Codable (see SwiftBoxOCI/JSONReader.swift).
+struct InitRequest {
+    enum Kind: String { case create, exec }
     var kind: Kind
     var id: String
     /// The config whose `process` is the one to exec (exec). For create, the
@@ -40,8 +41,8 @@ struct InitRequest: Codable {
 }
 
 /// One message on the init channel, each a JSON line.
-struct InitMessage: Codable {
-    enum Kind: String, Codable {
+struct InitMessage {
+    enum Kind: String {
         /// init → parent: mounts are done; run prestart/createRuntime hooks now.
         case runtimeHooks
         /// parent → init: go on.
@@ -63,8 +64,8 @@ final class InitChannel {
 
     init(fd: Int32) { self.fd = fd }
 
-    func send<T: Encodable>(_ value: T) throws {
-        var bytes = try JSONDocument.encode(value)
+    func send(_ value: some JSONWritable) throws {
+        var bytes = value.json()
         bytes.append(0x0A)
         try FS.writeAll(fd: fd, bytes, what: "init channel")
     }
@@ -110,8 +111,69 @@ final class InitChannel {
         }
     }
 
-    func receive<T: Decodable>(_ type: T.Type) throws -> T? {
+    func receive<T: JSONReadable>(_ type: T.Type) throws -> T? {
         guard let line = try receiveLine() else { return nil }
-        return try JSONDocument.decode(type, from: line, file: "init channel")
+        return try T(json: JSONObject.parse(line, file: "init channel"))
+    }
+}
+
+extension InitRequest: JSONReadable, JSONWritable {
+    init(json j: JSONObject) throws {
+        let k = try j.string(required: "kind")
+        guard let kind = Kind(rawValue: k) else { throw SwiftBoxError("init channel: unknown request \"\(k)\"") }
+        self.kind = kind
+        id = try j.string(required: "id")
+        spec = try j.object("spec", Spec.init(json:))
+        bundle = try j.string(required: "bundle")
+        rootfs = try j.string(required: "rootfs")
+        noPivot = try j.bool(required: "noPivot")
+        fifoFD = try j.integer("fifoFD", Int32.self)
+        consoleSocketFD = try j.integer("consoleSocketFD", Int32.self)
+        mountNamespaceFD = try j.integer("mountNamespaceFD", Int32.self)
+        seccompFlags = try j.integer("seccompFlags", UInt32.self)
+        newUTS = try j.bool(required: "newUTS")
+        newMount = try j.bool(required: "newMount")
+        newCgroup = try j.bool("newCgroup")
+        newSession = try j.bool("newSession")
+        preserveFDs = try j.integer("preserveFDs", Int.self)
+    }
+
+    func json() -> [UInt8] {
+        var w = JSONObjectWriter()
+        w.add("kind", kind.rawValue)
+        w.add("id", id)
+        // Only exec sends a spec here (create sends config.json's own bytes).
+        w.addRaw("spec", spec.flatMap { try? JSONDocument.encode($0) })
+        w.add("bundle", bundle)
+        w.add("rootfs", rootfs)
+        w.add("noPivot", noPivot)
+        w.add("fifoFD", fifoFD)
+        w.add("consoleSocketFD", consoleSocketFD)
+        w.add("mountNamespaceFD", mountNamespaceFD)
+        w.add("seccompFlags", seccompFlags)
+        w.add("newUTS", newUTS)
+        w.add("newMount", newMount)
+        w.add("newCgroup", newCgroup)
+        w.add("newSession", newSession)
+        w.add("preserveFDs", preserveFDs)
+        return w.finish()
+    }
+}
+
+extension InitMessage: JSONReadable, JSONWritable {
+    init(json j: JSONObject) throws {
+        let k = try j.string(required: "kind")
+        guard let kind = Kind(rawValue: k) else { throw SwiftBoxError("init channel: unknown message \"\(k)\"") }
+        self.kind = kind
+        message = try j.string("message")
+        errno = try j.integer("errno", Int32.self)
+    }
+
+    func json() -> [UInt8] {
+        var w = JSONObjectWriter()
+        w.add("kind", kind.rawValue)
+        w.add("message", message)
+        w.add("errno", errno)
+        return w.finish()
     }
 }

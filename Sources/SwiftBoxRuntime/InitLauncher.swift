@@ -334,7 +334,7 @@ final class InitLauncher {
                 throw SwiftBoxError("the container's init stopped before reporting\(how)")
             }
             if line.first != UInt8(ascii: "{"), let e = trampolineError(line) { throw e }
-            let message = try JSONDocument.decode(InitMessage.self, from: line, file: "init channel")
+            let message = try InitMessage(json: JSONObject.parse(line, file: "init channel"))
             switch message.kind {
             case .runtimeHooks:
                 try runtimeHooks(message)
