@@ -185,29 +185,39 @@ public enum FS {
 
     /// The parent folder of a path (`/a/b` → `/a`, `b` → `.`).
     public static func dirname(_ path: String) -> String {
-        var p = path
-        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
-        guard let slash = p.lastIndex(of: "/") else { return "." }
-        if slash == p.startIndex { return "/" }
-        return String(p[..<slash])
+        // Byte-level: '/' is ASCII, so it never occurs inside a multi-byte
+        // character, and String's grapheme-aware count/split cost more than
+        // the rest of these helpers (they run hundreds of times per start).
+        let u = Array(path.utf8)
+        var end = u.count
+        while end > 1 && u[end - 1] == slash { end -= 1 }
+        guard let i = u[..<end].lastIndex(of: slash) else { return "." }
+        return i == 0 ? "/" : String(decoding: u[..<i], as: UTF8.self)
     }
 
     /// The last component of a path.
     public static func basename(_ path: String) -> String {
-        var p = path
-        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
-        guard let slash = p.lastIndex(of: "/") else { return p }
-        return String(p[p.index(after: slash)...])
+        let u = Array(path.utf8)
+        var end = u.count
+        while end > 1 && u[end - 1] == slash { end -= 1 }
+        guard let i = u[..<end].lastIndex(of: slash) else { return String(decoding: u[..<end], as: UTF8.self) }
+        return String(decoding: u[(i + 1)..<end], as: UTF8.self)
     }
+
+    private static let slash = UInt8(ascii: "/")
 
     /// Joins a path onto a base, treating an absolute `path` as relative to `base`.
     public static func join(_ base: String, _ path: String) -> String {
-        var b = base
-        while b.count > 1 && b.hasSuffix("/") { b.removeLast() }
-        var p = Substring(path)
-        while p.hasPrefix("/") { p = p.dropFirst() }
-        if p.isEmpty { return b }
-        return b == "/" ? "/" + p : b + "/" + p
+        let b = Array(base.utf8), p = Array(path.utf8)
+        var bEnd = b.count
+        while bEnd > 1 && b[bEnd - 1] == slash { bEnd -= 1 }
+        var pStart = 0
+        while pStart < p.count && p[pStart] == slash { pStart += 1 }
+        if pStart == p.count { return String(decoding: b[..<bEnd], as: UTF8.self) }
+        var out = Array(b[..<bEnd])
+        if !(bEnd == 1 && b[0] == slash) { out.append(slash) }
+        out.append(contentsOf: p[pStart...])
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Makes a path absolute against the current directory and removes `.`/`..`
@@ -223,13 +233,17 @@ public enum FS {
 
     /// Removes `.`, `..` and repeated slashes lexically from an absolute path.
     public static func clean(_ path: String) -> String {
-        var parts: [Substring] = []
-        for c in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if c == "." { continue }
-            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+        var parts: [ArraySlice<UInt8>] = []
+        let u = Array(path.utf8)
+        for c in u.split(separator: slash, omittingEmptySubsequences: true) {
+            if c.count == 1 && c.first == UInt8(ascii: ".") { continue }
+            if c.count == 2 && c.allSatisfy({ $0 == UInt8(ascii: ".") }) { if !parts.isEmpty { parts.removeLast() }; continue }
             parts.append(c)
         }
-        return "/" + parts.joined(separator: "/")
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count + 1)
+        for part in parts { out.append(slash); out.append(contentsOf: part) }
+        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
     }
 
     /// Resolves `path` inside `root` as if `root` were `/`: symlinks (absolute or

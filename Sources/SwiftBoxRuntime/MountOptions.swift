@@ -12,43 +12,86 @@ struct MountOptions: Equatable {
     var bind: Bool { flags & UInt(SB_MS_BIND) != 0 }
     var recursive: Bool { flags & UInt(SB_MS_REC) != 0 }
 
-    static let flagTable: [String: (set: Bool, flag: UInt)] = [
-        "ro": (true, UInt(SB_MS_RDONLY)), "rw": (false, UInt(SB_MS_RDONLY)),
-        "nosuid": (true, UInt(SB_MS_NOSUID)), "suid": (false, UInt(SB_MS_NOSUID)),
-        "nodev": (true, UInt(SB_MS_NODEV)), "dev": (false, UInt(SB_MS_NODEV)),
-        "noexec": (true, UInt(SB_MS_NOEXEC)), "exec": (false, UInt(SB_MS_NOEXEC)),
-        "sync": (true, UInt(SB_MS_SYNCHRONOUS)), "async": (false, UInt(SB_MS_SYNCHRONOUS)),
-        "dirsync": (true, UInt(SB_MS_DIRSYNC)),
-        "remount": (true, UInt(SB_MS_REMOUNT)),
-        "mand": (true, UInt(SB_MS_MANDLOCK)), "nomand": (false, UInt(SB_MS_MANDLOCK)),
-        "atime": (false, UInt(SB_MS_NOATIME)), "noatime": (true, UInt(SB_MS_NOATIME)),
-        "diratime": (false, UInt(SB_MS_NODIRATIME)), "nodiratime": (true, UInt(SB_MS_NODIRATIME)),
-        "relatime": (true, UInt(SB_MS_RELATIME)), "norelatime": (false, UInt(SB_MS_RELATIME)),
-        "strictatime": (true, UInt(SB_MS_STRICTATIME)), "nostrictatime": (false, UInt(SB_MS_STRICTATIME)),
-        "lazytime": (true, UInt(SB_MS_LAZYTIME)), "nolazytime": (false, UInt(SB_MS_LAZYTIME)),
-        "nosymfollow": (true, UInt(SB_MS_NOSYMFOLLOW)), "symfollow": (false, UInt(SB_MS_NOSYMFOLLOW)),
-        "bind": (true, UInt(SB_MS_BIND)), "rbind": (true, UInt(SB_MS_BIND) | UInt(SB_MS_REC)),
-        "defaults": (false, 0),
-    ]
+    // Tables as switches: a global dictionary costs its construction (hashing,
+    // generic metadata) in every init process, for a handful of lookups.
 
-    static let propagationTable: [String: UInt] = [
-        "private": UInt(SB_MS_PRIVATE), "rprivate": UInt(SB_MS_PRIVATE) | UInt(SB_MS_REC),
-        "shared": UInt(SB_MS_SHARED), "rshared": UInt(SB_MS_SHARED) | UInt(SB_MS_REC),
-        "slave": UInt(SB_MS_SLAVE), "rslave": UInt(SB_MS_SLAVE) | UInt(SB_MS_REC),
-        "unbindable": UInt(SB_MS_UNBINDABLE), "runbindable": UInt(SB_MS_UNBINDABLE) | UInt(SB_MS_REC),
-    ]
+    /// What a flag option does: set or clear which mount(2) flag.
+    static func flag(_ name: String) -> (set: Bool, flag: UInt)? {
+        switch name {
+        case "ro": return (true, UInt(SB_MS_RDONLY))
+        case "rw": return (false, UInt(SB_MS_RDONLY))
+        case "nosuid": return (true, UInt(SB_MS_NOSUID))
+        case "suid": return (false, UInt(SB_MS_NOSUID))
+        case "nodev": return (true, UInt(SB_MS_NODEV))
+        case "dev": return (false, UInt(SB_MS_NODEV))
+        case "noexec": return (true, UInt(SB_MS_NOEXEC))
+        case "exec": return (false, UInt(SB_MS_NOEXEC))
+        case "sync": return (true, UInt(SB_MS_SYNCHRONOUS))
+        case "async": return (false, UInt(SB_MS_SYNCHRONOUS))
+        case "dirsync": return (true, UInt(SB_MS_DIRSYNC))
+        case "remount": return (true, UInt(SB_MS_REMOUNT))
+        case "mand": return (true, UInt(SB_MS_MANDLOCK))
+        case "nomand": return (false, UInt(SB_MS_MANDLOCK))
+        case "atime": return (false, UInt(SB_MS_NOATIME))
+        case "noatime": return (true, UInt(SB_MS_NOATIME))
+        case "diratime": return (false, UInt(SB_MS_NODIRATIME))
+        case "nodiratime": return (true, UInt(SB_MS_NODIRATIME))
+        case "relatime": return (true, UInt(SB_MS_RELATIME))
+        case "norelatime": return (false, UInt(SB_MS_RELATIME))
+        case "strictatime": return (true, UInt(SB_MS_STRICTATIME))
+        case "nostrictatime": return (false, UInt(SB_MS_STRICTATIME))
+        case "lazytime": return (true, UInt(SB_MS_LAZYTIME))
+        case "nolazytime": return (false, UInt(SB_MS_LAZYTIME))
+        case "nosymfollow": return (true, UInt(SB_MS_NOSYMFOLLOW))
+        case "symfollow": return (false, UInt(SB_MS_NOSYMFOLLOW))
+        case "bind": return (true, UInt(SB_MS_BIND))
+        case "rbind": return (true, UInt(SB_MS_BIND) | UInt(SB_MS_REC))
+        case "defaults": return (false, 0)
+        default: return nil
+        }
+    }
+
+    /// Every flag option's name (for `features`).
+    static let flagNames = ["ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async",
+                            "dirsync", "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime",
+                            "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime",
+                            "nosymfollow", "symfollow", "bind", "rbind", "defaults"]
+
+    /// A propagation option's flags (also how `rootfsPropagation` is parsed).
+    static func propagation(_ name: String) -> UInt? {
+        switch name {
+        case "private": return UInt(SB_MS_PRIVATE)
+        case "rprivate": return UInt(SB_MS_PRIVATE) | UInt(SB_MS_REC)
+        case "shared": return UInt(SB_MS_SHARED)
+        case "rshared": return UInt(SB_MS_SHARED) | UInt(SB_MS_REC)
+        case "slave": return UInt(SB_MS_SLAVE)
+        case "rslave": return UInt(SB_MS_SLAVE) | UInt(SB_MS_REC)
+        case "unbindable": return UInt(SB_MS_UNBINDABLE)
+        case "runbindable": return UInt(SB_MS_UNBINDABLE) | UInt(SB_MS_REC)
+        default: return nil
+        }
+    }
+
+    /// Every propagation option's name (for `features`).
+    static let propagationNames = ["private", "rprivate", "shared", "rshared", "slave", "rslave",
+                                   "unbindable", "runbindable"]
 
     /// Options swiftbox understands but does not act on (ID-mapped mounts and
     /// recursive read-only are refused with a clear message instead).
-    static let refused: Set<String> = ["idmap", "ridmap", "rro", "rrw", "rnosuid", "rnodev", "rnoexec"]
+    static func isRefused(_ name: String) -> Bool {
+        switch name {
+        case "idmap", "ridmap", "rro", "rrw", "rnosuid", "rnodev", "rnoexec": return true
+        default: return false
+        }
+    }
 
     init(_ options: [String]?, type: String?) throws {
         for opt in options ?? [] {
-            if let f = Self.flagTable[opt] {
+            if let f = Self.flag(opt) {
                 if f.set { flags |= f.flag } else { flags &= ~f.flag; clearedFlags |= f.flag }
-            } else if let p = Self.propagationTable[opt] {
+            } else if let p = Self.propagation(opt) {
                 propagation.append(p)
-            } else if Self.refused.contains(opt) {
+            } else if Self.isRefused(opt) {
                 throw SwiftBoxError("mount option \"\(opt)\" is not supported by swiftbox yet")
             } else {
                 data.append(opt)
@@ -57,6 +100,4 @@ struct MountOptions: Equatable {
         if type == "bind" { flags |= UInt(SB_MS_BIND) }
     }
 
-    /// Parses a propagation name as `rootfsPropagation` uses it.
-    static func propagation(_ name: String) -> UInt? { propagationTable[name] }
 }

@@ -32,7 +32,7 @@ public struct RuntimeFeatures: Codable, Sendable {
         RuntimeFeatures(
             ociVersionMin: "1.0.0", ociVersionMax: Spec.version,
             hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
-            mountOptions: (Array(MountOptions.flagTable.keys) + Array(MountOptions.propagationTable.keys)).sorted(),
+            mountOptions: (MountOptions.flagNames + MountOptions.propagationNames).sorted(),
             linux: LinuxFeatures(
                 namespaces: BundleConfig.namespaceTypes,
                 capabilities: CapabilitySet.names,

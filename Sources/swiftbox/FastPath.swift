@@ -15,7 +15,7 @@ enum FastPath {
     static func handle(_ args: [String]) -> Int32? {
         guard let command = args.first else { return nil }
         var rest = Array(args.dropFirst())
-        guard let parsed = parse(&rest, flags: flags[command] ?? [:], values: values[command] ?? [:]) else { return nil }
+        guard let parsed = parse(&rest, flags: { flag(command, $0) }, values: { value(command, $0) }) else { return nil }
         let root = GlobalOptions.stateRoot
         do {
             switch command {
@@ -60,25 +60,35 @@ enum FastPath {
         }
     }
 
-    /// Boolean flags per command: spelling → canonical name.
-    static let flags: [String: [String: String]] = [
-        "create": ["--no-pivot": "no-pivot", "--no-new-keyring": "no-new-keyring"],
-        "run": ["--no-pivot": "no-pivot", "--no-new-keyring": "no-new-keyring", "-d": "detach", "--detach": "detach"],
-        "kill": ["-a": "all", "--all": "all"],
-        "delete": ["-f": "force", "--force": "force"],
-        "start": [:], "state": [:],
-    ]
+    // The flag tables are switches, not dictionary literals: building nested
+    // dictionaries (hashing, generic metadata) cost more than the parse.
 
-    /// Flags that take a value, per command.
-    static let values: [String: [String: String]] = [
-        "create": ["-b": "bundle", "--bundle": "bundle", "--pid-file": "pid-file", "--console-socket": "console-socket",
-                   "--preserve-fds": "preserve-fds"],
-        "run": ["-b": "bundle", "--bundle": "bundle", "--pid-file": "pid-file", "--console-socket": "console-socket",
-                "--preserve-fds": "preserve-fds"],
-    ]
+    /// Boolean flags per command: spelling → canonical name.
+    static func flag(_ command: String, _ name: String) -> String? {
+        switch (command, name) {
+        case ("create", "--no-pivot"), ("run", "--no-pivot"): return "no-pivot"
+        case ("create", "--no-new-keyring"), ("run", "--no-new-keyring"): return "no-new-keyring"
+        case ("run", "-d"), ("run", "--detach"): return "detach"
+        case ("kill", "-a"), ("kill", "--all"): return "all"
+        case ("delete", "-f"), ("delete", "--force"): return "force"
+        default: return nil
+        }
+    }
+
+    /// Flags that take a value, per command: spelling → canonical name.
+    static func value(_ command: String, _ name: String) -> String? {
+        guard command == "create" || command == "run" else { return nil }
+        switch name {
+        case "-b", "--bundle": return "bundle"
+        case "--pid-file": return "pid-file"
+        case "--console-socket": return "console-socket"
+        case "--preserve-fds": return "preserve-fds"
+        default: return nil
+        }
+    }
 
     /// Splits flags from positionals; nil on anything unknown.
-    static func parse(_ args: inout [String], flags: [String: String], values: [String: String]) -> [String: String]? {
+    static func parse(_ args: inout [String], flags: (String) -> String?, values: (String) -> String?) -> [String: String]? {
         var out: [String: String] = [:]
         var positional: [String] = []
         var i = 0
@@ -92,9 +102,9 @@ enum FastPath {
                     name = String(a[..<eq])
                     inline = String(a[a.index(after: eq)...])
                 }
-                if let canonical = flags[name], inline == nil {
+                if let canonical = flags(name), inline == nil {
                     out[canonical] = "true"
-                } else if let canonical = values[name] {
+                } else if let canonical = values(name) {
                     if let inline { out[canonical] = inline }
                     else if i + 1 < args.count { i += 1; out[canonical] = args[i] }
                     else { return nil }
