@@ -114,9 +114,13 @@ enum CgroupFiles {
     /// Parses `key value` lines (memory.stat, cpu.stat, memory.events).
     static func keyValues(_ dir: String, _ file: String) -> [String: UInt64] {
         var out: [String: UInt64] = [:]
-        for line in (read(dir, file) ?? "").split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let v = UInt64(parts[1]) { out[String(parts[0])] = v }
+        guard let bytes = try? FS.read(dir + "/" + file) else { return out }
+        // Bytes, not String.split: Character-level splitting costs more than the read.
+        for line in bytes.split(separator: 0x0A) {
+            let parts = line.split(separator: 0x20)
+            if parts.count == 2, let v = UInt64(String(decoding: parts[1], as: UTF8.self)) {
+                out[String(decoding: parts[0], as: UTF8.self)] = v
+            }
         }
         return out
     }

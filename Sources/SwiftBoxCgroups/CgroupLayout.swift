@@ -124,16 +124,19 @@ public struct ProcessCgroups: Equatable, Sendable {
 
     /// Reads /proc/self/cgroup (or another process's).
     public static func of(_ pid: String = "self") throws -> ProcessCgroups {
-        parse(try FS.readString("/proc/\(pid)/cgroup"))
+        parse(bytes: try FS.read("/proc/\(pid)/cgroup"))
     }
 
     /// Parses /proc/PID/cgroup text.
-    public static func parse(_ text: String) -> ProcessCgroups {
+    public static func parse(_ text: String) -> ProcessCgroups { parse(bytes: Array(text.utf8)) }
+
+    /// Parses /proc/PID/cgroup bytes (split as bytes: it is read on every start).
+    public static func parse(bytes: [UInt8]) -> ProcessCgroups {
         var paths: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        for line in bytes.split(separator: 0x0A) {
+            let parts = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
-            paths[String(parts[1])] = String(parts[2])
+            paths[String(decoding: parts[1], as: UTF8.self)] = String(decoding: parts[2], as: UTF8.self)
         }
         return ProcessCgroups(paths: paths)
     }

@@ -14,18 +14,24 @@ public enum ResourceValidation {
     /// - Parameters:
     ///   - hugepageSizes: the page sizes this host supports (`2MB`, `1GB`).
     ///   - onlineCPUs / onlineMems: the host's online CPUs and memory nodes.
-    public static func validate(_ r: Resources, hugepageSizes: Set<String> = Hugepages.sizes(),
-                                onlineCPUs: Set<Int>? = CPUList.onlineCPUs(),
-                                onlineMems: Set<Int>? = CPUList.onlineMems()) throws {
+    ///   Each is read only if a field needs it (not on every container start).
+    public static func validate(_ r: Resources, hugepageSizes: @autoclosure () -> Set<String> = Hugepages.sizes(),
+                                onlineCPUs: @autoclosure () -> Set<Int>? = CPUList.onlineCPUs(),
+                                onlineMems: @autoclosure () -> Set<Int>? = CPUList.onlineMems()) throws {
         if let m = r.memory { try validate(m) }
-        if let c = r.cpu { try validate(c, onlineCPUs: onlineCPUs, onlineMems: onlineMems) }
+        if let c = r.cpu {
+            try validate(c, onlineCPUs: c.cpus?.isEmpty == false ? onlineCPUs() : nil,
+                         onlineMems: c.mems?.isEmpty == false ? onlineMems() : nil)
+        }
         if let p = r.pids, p.limit < -1 {
             throw SwiftBoxError("\(base).pids.limit: \(p.limit) is out of range; expected a positive count, or 0 or -1 for no limit")
         }
         if let b = r.blockIO { try validate(b) }
-        for (i, h) in (r.hugepageLimits ?? []).enumerated() {
-            guard hugepageSizes.contains(h.pageSize) else {
-                let known = hugepageSizes.sorted().joined(separator: ", ")
+        let limits = r.hugepageLimits ?? []
+        let sizes = limits.isEmpty ? [] : hugepageSizes()
+        for (i, h) in limits.enumerated() {
+            guard sizes.contains(h.pageSize) else {
+                let known = sizes.sorted().joined(separator: ", ")
                 throw SwiftBoxError("\(base).hugepageLimits[\(i)].pageSize: \"\(h.pageSize)\" is not a huge page size of this host (it has: \(known.isEmpty ? "none" : known))")
             }
         }
