@@ -73,7 +73,6 @@ public struct Container {
         var pid: pid_t = 0
         var cgroupCreated = false
         do {
-            try FS.write(options.root.configFile(of: id), config.raw, create: true, mode: 0o600)
             let fifo = options.root.fifo(of: id)
             if mkfifo(fifo, 0o622) != 0 { throw SwiftBoxError.system("create exec fifo \(fifo)") }
             _ = chmod(fifo, 0o622) // umask
@@ -106,7 +105,11 @@ public struct Container {
                                       newMount: launch.newNamespaces.contains("mount"),
                                       newCgroup: launch.newNamespaces.contains("cgroup"),
                                       newSession: options.newSession, preserveFDs: options.preserveFDs)
-            try launch.converse(request, config: config.raw, seccomp: seccomp) { message in
+            // The stored config is written while init sets up; `start`,
+            // `exec` and `delete` read it, and none can run before create returns.
+            try launch.converse(request, config: config.raw, seccomp: seccomp, meanwhile: {
+                try FS.write(options.root.configFile(of: id), config.raw, create: true, mode: 0o600)
+            }) { message in
                 // prestart (deprecated) and createRuntime run in the runtime's namespaces.
                 let state = OCIState(ociVersion: spec.ociVersion, id: id, status: .creating, pid: pid,
                                      bundle: config.bundle, annotations: spec.annotations)

@@ -117,9 +117,8 @@ extension Container {
         }
         if detach { return 0 }
         let code = terminal.map { $0.proxy(until: pid) } ?? ProcessWaiter.wait(for: pid)
-        var r = try c.record()
-        r.exitStatus = code
-        try? c.root.save(r)
+        // No exit status is written to state.json: the folder goes right away.
+        let r = try c.record()
         // The count lives in the cgroup: read it before delete removes it.
         if (try? c.cgroup(r))?.wasOOMKilled == true {
             RuntimeLog.warn("container \"\(id)\" was killed by the OOM killer: it reached its memory limit")

@@ -318,14 +318,17 @@ final class InitLauncher {
 
     /// Sends the request and answers init until it reports `created` (or fails).
     /// `runtimeHooks` is called when init asks for the runtime-namespace hooks.
+    /// `meanwhile` runs once init has what it needs, while it sets up (the
+    /// two run on different CPUs).
     func converse(_ request: InitRequest, config: [UInt8]?, seccomp: SeccompProgram?,
-                  runtimeHooks: (InitMessage) throws -> Void) throws {
+                  meanwhile: () throws -> Void = {}, runtimeHooks: (InitMessage) throws -> Void) throws {
         let channel = InitChannel(fd: parentSocket)
         var request = request
         request.seccompFlags = seccomp?.flags.rawValue
         try? channel.send(request)
         if let config { try? channel.sendFrame(config) }
         if let seccomp { try? channel.sendFrame(seccomp.filter) }
+        try meanwhile()
         while true {
             guard let line = try channel.receiveLine() else {
                 var status: Int32 = 0
