@@ -1,7 +1,7 @@
 #!/bin/sh
-# Packs the test VM's initramfs: busybox, the swiftbox binary with the shared
-# libraries it still loads (glibc, libseccomp, libarchive; the Swift runtime is
-# linked in statically), a busybox root filesystem for the containers, the
+# Packs the test VM's initramfs: busybox, the swiftbox binary (and
+# swiftbox-init beside it) with any shared libraries it loads (none for the
+# static release build), a busybox root filesystem for the containers, the
 # bundles of the suite, /init and the suite itself.
 #   make-initramfs.sh SWIFTBOX_BIN OUT.cpio.gz
 set -eu
@@ -13,6 +13,8 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/etc" "$stage/rootfs"
 cp /bin/busybox "$stage/bin/busybox"
 cp "$bin" "$stage/bin/swiftbox"
+# swiftbox-init beside it, as installed (swiftbox runs it as container init).
+[ ! -x "$(dirname "$bin")/swiftbox-init" ] || cp "$(dirname "$bin")/swiftbox-init" "$stage/bin/swiftbox-init"
 # Shared libraries and the dynamic loader, at the paths the binary expects.
 for lib in $(ldd "$bin" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
     mkdir -p "$stage$(dirname "$lib")"

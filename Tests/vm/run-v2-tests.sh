@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the cgroup v2 suite on a real v2 kernel: Debian's linux-image-amd64
 # (unpacked, not installed) booted under qemu's software emulation with
-# cgroup_no_v1=all, an initramfs holding the release swiftbox, busybox and the
+# cgroup_no_v1=all, an initramfs holding the release binaries, busybox and the
 # suite; results come back over the serial console. Needs root, python3,
 # busybox-static and qemu-system-x86 (installed here if missing).
 #   Tests/vm/run-v2-tests.sh        (from anywhere; work files in .build-vm/vm)
@@ -33,13 +33,13 @@ if [ ! -s "$work/vmlinux" ]; then
     rm -rf "$work/kernel" "$work"/linux-image-*.deb
 fi
 
-# The release binary with the Swift runtime linked in (as shipped).
-if ! swift build -c release --static-swift-stdlib --scratch-path .build-vm --product swiftbox > "$work/build.log" 2>&1; then
-    grep -E 'error:' "$work/build.log" | head -20 >&2
+# The release binaries as shipped (fully static swiftbox and swiftbox-init).
+if ! bindir=$(sh images/build-release.sh 2> "$work/build.log"); then
+    grep -E 'error' "$work/build.log" | head -20 >&2
     echo "run-v2-tests: the release build failed (see $work/build.log)" >&2
     exit 1
 fi
-bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-vm --show-bin-path)/swiftbox
+bin=$bindir/swiftbox
 [ -x "$bin" ] || { echo "run-v2-tests: no release swiftbox at $bin" >&2; exit 1; }
 
 sh Tests/vm/make-initramfs.sh "$bin" "$work/initramfs.cpio.gz"
