@@ -3,7 +3,7 @@
 //
 //   swiftbox-bench --swiftbox PATH [--runs N] [--variant plain|limits|seccomp]
 //                  [--seccomp-profile FILE] [--runtimes swiftbox,crun,runc]
-//                  [--order random|blocks]
+//                  [--order random|blocks] [--pause MS]
 //
 // It re-executes itself in a private mount namespace where the cgroup2 mount
 // /sys/fs/cgroup/unified is unmounted, because Debian's crun refuses this
@@ -12,6 +12,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSwiftBox
 import SwiftBoxLinux
 import SwiftBoxOCI
 import SwiftBoxRuntime
@@ -26,6 +27,9 @@ struct Options {
     /// random: each round runs every runtime once, in a new random order;
     /// blocks: each runtime runs all its starts back to back.
     var order = "random"
+    /// Milliseconds to sleep before each start: starts spaced like a person's
+    /// or a scheduler's, not back to back.
+    var pause = 0
 }
 
 func parse() -> Options {
@@ -45,8 +49,9 @@ func parse() -> Options {
         case "--runtimes": o.runtimes = next(a).split(separator: ",").map(String.init)
         case "--keep": o.keep = true
         case "--order": o.order = next(a)
+        case "--pause": o.pause = Int(next(a)) ?? { die("--pause takes milliseconds") }()
         case "-h", "--help":
-            print("usage: swiftbox-bench --swiftbox PATH [--runs N] [--variant plain|limits|seccomp] [--seccomp-profile FILE] [--runtimes swiftbox,crun,runc] [--order random|blocks]")
+            print("usage: swiftbox-bench --swiftbox PATH [--runs N] [--variant plain|limits|seccomp] [--seccomp-profile FILE] [--runtimes swiftbox,crun,runc] [--order random|blocks] [--pause MS]")
             exit(0)
         default: die("unknown argument \(a)")
         }
@@ -121,7 +126,17 @@ let o = parse()
 let launcher = FS.dirname((try? FS.readLink("/proc/self/exe")) ?? "") + "/swiftbox-bench-launch"
 let work = "/tmp/swiftbox-bench-\(getpid())"
 try! FS.mkdirAll(work)
-defer { if !o.keep { _ = try? FS.removeAll(work) } }
+// The runtimes keep their state (--root) on a tmpfs, as their defaults
+// (/run/runc, /run/crun, /run/swiftbox) are on hosts where /run is a tmpfs:
+// this machine's /run is on the root disk, where every state file costs a
+// journalled inode. The mount lives in the benchmark's own mount namespace.
+let roots = work + "/roots"
+try! FS.mkdirAll(roots)
+guard sb_mount("tmpfs", roots, "tmpfs", 0, "size=64m,mode=0700") == 0 else { die("cannot mount a tmpfs on \(roots)") }
+defer {
+    _ = sb_umount2(roots, 0)
+    if !o.keep { _ = try? FS.removeAll(work) }
+}
 
 // The bundle: the busybox rootfs from images/make-busybox-bundle.sh, /bin/true.
 let bundle = work + "/bundle"
@@ -151,9 +166,9 @@ func command(_ runtime: String) -> [String] {
     counter += 1
     let id = "bench-\(getpid())-\(counter)"
     switch runtime {
-    case "swiftbox": return [o.swiftbox, "--root", work + "/root-swiftbox", "run", "--bundle", bundle, id]
-    case "runc": return ["runc", "--root", work + "/root-runc", "run", "--bundle", bundle, id]
-    case "crun": return ["crun", "--root", work + "/root-crun", "run", "--bundle", bundle, id]
+    case "swiftbox": return [o.swiftbox, "--root", roots + "/swiftbox", "run", "--bundle", bundle, id]
+    case "runc": return ["runc", "--root", roots + "/runc", "run", "--bundle", bundle, id]
+    case "crun": return ["crun", "--root", roots + "/crun", "run", "--bundle", bundle, id]
     case "unshare": return ["unshare", "-pmuin", "--fork", "true"]
     default: die("unknown runtime \(runtime)")
     }
@@ -171,6 +186,7 @@ for rt in runtimes {
 // runtime's skips the RCU grace period the first one waited for), so no
 // runtime always follows the same neighbour.
 func sample(_ rt: String) {
+    if o.pause > 0 { usleep(UInt32(o.pause) * 1000) }
     let (s, code) = measure(command(rt))
     if code != 0 { die("\(rt) failed (exit \(code))") }
     samples[rt, default: []].append(s)
@@ -181,7 +197,8 @@ if o.order == "blocks" {
     for _ in 0..<o.runs { for rt in runtimes.shuffled() { sample(rt) } }
 }
 
-print("variant: \(o.variant), \(o.runs) starts each of `run` of /bin/true in the busybox bundle, " + (o.order == "blocks" ? "each runtime's back to back" : "runtimes in random order each round"))
+print("variant: \(o.variant), \(o.runs) starts each of `run` of /bin/true in the busybox bundle, " + (o.order == "blocks" ? "each runtime's back to back" : "runtimes in random order each round")
+      + (o.pause > 0 ? ", \(o.pause) ms apart" : ""))
 print("runtime     wall ms   cpu ms   peak RSS MiB   wall vs swiftbox")
 let base = median(samples["swiftbox"]?.map(\.wall) ?? [])
 for rt in runtimes {
