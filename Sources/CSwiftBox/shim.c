@@ -85,7 +85,9 @@ static int clone_entry(void *arg) { return child_steps((const struct sb_spawn *)
 
 // clone3 with CLONE_INTO_CGROUP: fork-like (no CLONE_VM), so the child runs
 // on a copy of this stack and never returns from here. -2: clone3 or the flag
-// is unknown to this kernel (or refused by a seccomp filter with ENOSYS).
+// is unknown to this kernel, or a seccomp filter refuses clone3 (ENOSYS, or
+// EPERM in older container profiles): plain clone is tried then, and fails
+// the same way if namespaces are what is not permitted.
 static pid_t clone_into_cgroup(const struct sb_spawn *spec) {
 #if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
     struct clone_args a;
@@ -95,7 +97,7 @@ static pid_t clone_into_cgroup(const struct sb_spawn *spec) {
     a.cgroup = (unsigned long long)spec->into_cgroup_fd;
     long r = syscall(SYS_clone3, &a, sizeof a);
     if (r == 0) { child_steps(spec, 0); _exit(127); }
-    if (r < 0 && (errno == ENOSYS || errno == E2BIG)) return -2;
+    if (r < 0 && (errno == ENOSYS || errno == E2BIG || errno == EPERM)) return -2;
     return (pid_t)r;
 #else
     (void)spec;

@@ -270,6 +270,27 @@ import SwiftBox
         #expect(box.leftovers().isEmpty)
     }
 
+    /// Where clone3 is missing (old kernels, container profiles that refuse
+    /// it), init is cloned with clone and writes itself into the v2 cgroup
+    /// (here the hybrid host's cgroup2 mount) before it execs.
+    @Test func withoutClone3InitStillEntersEveryHierarchy() throws {
+        let helper = "/tmp/swiftbox-test-no-clone3-\(getpid())"
+        defer { unlink(helper) }
+        let cc = TestSupport.sh("gcc -O1 -o \(helper) \(TestSupport.packageRoot)/Tests/helpers/no-clone3.c")
+        try #require(cc.code == 0, "\(cc.stderr)")
+        let box = try sandbox(["sleep", "1000"], prefix: "noclone3") { $0.pids = Pids(limit: 20) }
+        defer { box.cleanup() }
+        let r = TestSupport.sh("\(helper) \(TestSupport.swiftbox) --root \(box.root) run --detach --bundle \(box.bundle) \(box.id)")
+        #expect(r.code == 0, "\(r.stderr)")
+        let pid = try #require(box.pid())
+        let cgroups = try ProcessCgroups.of(String(pid))
+        for h in try CgroupLayout.current().hierarchies {
+            #expect(cgroups.path(in: h) == "/swiftbox/\(box.id)", "\(h.mountPoint): \(cgroups.paths)")
+        }
+        #expect(box.swiftbox(["delete", "--force", box.id]).code == 0)
+        #expect(box.leftovers().isEmpty)
+    }
+
     @Test func relativeCgroupsPathStartsAtOurOwnCgroupAndIsRemoved() throws {
         let rel = TestSupport.uniqueID("rel")
         let box = try sandbox(["true"], prefix: "rel", cgroupsPath: rel) { $0.pids = Pids(limit: 10) }
