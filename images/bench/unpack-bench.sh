@@ -6,7 +6,7 @@
 #   images/bench/unpack-bench.sh [SWIFTBOX_BIN] [WORK_DIR]
 # Needs root, umoci, debootstrap and Debian's mirror (only to build the image).
 set -eu
-bin=$(readlink -f "${1:-.build/release/swiftbox}")
+bin=$(readlink -f "${1:-.build-release/x86_64-unknown-linux-gnu/release/swiftbox}")
 work=${2:-/var/tmp/swiftbox-bench}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 image=$work/image
