@@ -223,6 +223,46 @@ int sb_recv_fd(int sock) {
     return fd;
 }
 
+int sb_send_fds(int sock, const int *fds, int count) {
+    if (count < 0 || count > 16) { errno = EINVAL; return -1; }
+    char cbuf[CMSG_SPACE(16 * sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct iovec iov = { (void *)"F", 1 };
+    struct msghdr m = { 0 };
+    m.msg_iov = &iov; m.msg_iovlen = 1;
+    if (count > 0) {
+        m.msg_control = cbuf; m.msg_controllen = CMSG_SPACE(count * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(count * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, count * sizeof(int));
+    }
+    ssize_t r;
+    do { r = sendmsg(sock, &m, MSG_NOSIGNAL); } while (r < 0 && errno == EINTR);
+    return r == 1 ? 0 : -1;
+}
+
+int sb_recv_fds(int sock, int *fds, int max) {
+    char byte, cbuf[CMSG_SPACE(16 * sizeof(int))];
+    struct iovec iov = { &byte, 1 };
+    struct msghdr m = { 0 };
+    m.msg_iov = &iov; m.msg_iovlen = 1;
+    m.msg_control = cbuf; m.msg_controllen = sizeof cbuf;
+    ssize_t r;
+    do { r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC); } while (r < 0 && errno == EINTR);
+    if (r != 1) { if (r == 0) errno = ECONNABORTED; return -1; }
+    if (m.msg_flags & MSG_CTRUNC) { errno = EMSGSIZE; return -1; }
+    int n = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < k; i++) {
+            int fd; memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            if (n < max) fds[n++] = fd; else close(fd);
+        }
+    }
+    return n;
+}
+
 int sb_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 int sb_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 int sb_close_range_cloexec(unsigned int first) {

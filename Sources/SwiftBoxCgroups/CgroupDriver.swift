@@ -19,6 +19,11 @@ protocol CgroupDriver: AnyObject {
     func add(pid: Int32) throws
     /// Opens what a new process needs to enter the cgroup by itself.
     func prepare(_ placement: CgroupPlacement) throws
+    /// When this driver's directories must exist (see `CgroupPart`).
+    var clonePart: CgroupPart { get }
+    /// The drivers that create and apply `r`, each with its share (the
+    /// hybrid driver splits between its v1 and v2 sides).
+    func pieces(_ r: Resources, devices: [DeviceRule]?) -> [CgroupPiece]
     /// Every pid in the cgroup and its descendants.
     func processes() -> [Int32]
     /// Freezes or thaws every process, waiting until the kernel reports it done.
@@ -31,6 +36,28 @@ protocol CgroupDriver: AnyObject {
     func stats() -> CgroupStats
     /// How many processes the kernel's OOM killer killed in the cgroup.
     func oomKillCount() -> UInt64
+}
+
+/// When a part of a container's cgroup is made: before its init is cloned
+/// (cgroup v2: init is cloned into the directory), or while init starts
+/// (cgroup v1: init writes itself into each hierarchy before it runs anything
+/// of the container's, from descriptors the runtime sends it).
+public enum CgroupPart: Sendable {
+    case beforeClone, afterClone
+}
+
+/// One driver's share of creating a container's cgroup.
+struct CgroupPiece {
+    var part: CgroupPart
+    var driver: CgroupDriver
+    var resources: Resources
+    var devices: [DeviceRule]?
+}
+
+extension CgroupDriver {
+    func pieces(_ r: Resources, devices: [DeviceRule]?) -> [CgroupPiece] {
+        [CgroupPiece(part: clonePart, driver: self, resources: r, devices: devices)]
+    }
 }
 
 /// Shared pieces of the drivers.

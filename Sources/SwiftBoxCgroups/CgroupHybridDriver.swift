@@ -53,6 +53,17 @@ final class CgroupHybridDriver: CgroupDriver {
         try v2.prepare(placement)
     }
 
+    var clonePart: CgroupPart { .beforeClone }
+
+    /// The cgroup2 side before the clone (init is cloned into it), the v1
+    /// hierarchies while init starts; device rules go where `devices` lives.
+    func pieces(_ r: Resources, devices: [DeviceRule]?) -> [CgroupPiece] {
+        let (one, two) = split(r)
+        let v1Devices = v1.dir("devices") != nil
+        return [CgroupPiece(part: .beforeClone, driver: v2, resources: two, devices: v1Devices ? nil : devices),
+                CgroupPiece(part: .afterClone, driver: v1, resources: one, devices: v1Devices ? devices : nil)]
+    }
+
     func processes() -> [Int32] {
         var seen = Set<Int32>()
         return (v1.processes() + v2.processes()).filter { seen.insert($0).inserted }

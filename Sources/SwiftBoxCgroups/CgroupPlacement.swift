@@ -17,7 +17,7 @@ import SwiftBoxLinux
 public final class CgroupPlacement {
     /// v1 `tasks` files (open for writing) the child writes "0" to.
     public private(set) var taskFiles: [Int32] = []
-    /// The v2 directory to clone into (O_PATH), or -1.
+    /// The v2 directory to clone into (opened read-only), or -1.
     public private(set) var cloneInto: Int32 = -1
     /// That directory's `cgroup.procs`, for kernels without clone3 (the child
     /// writes "0" to it), or -1.

@@ -64,19 +64,49 @@ public final class ContainerCgroup {
     /// are checked first (errors name the field); on any failure the
     /// directories are removed again, so nothing is half-created.
     public func create(resources: Resources?) throws {
+        try createBeforeClone(resources: resources)
+        try createAfterClone()
+    }
+
+    /// The first half of `create`: checks every value, then creates and
+    /// applies what the container's init must be cloned into (cgroup v2).
+    /// `createAfterClone` does the rest (cgroup v1) while init starts.
+    public func createBeforeClone(resources: Resources?) throws {
         let r = resources ?? Resources()
         try ResourceValidation.validate(r)
         let devices = try deviceRules(r)
         if let notice { CgroupWarnings.handler(notice) }
         let writer = CgroupWriter(recordsUndo: false)
+        let all = driver.pieces(r, devices: devices)
+        try make(all.filter { $0.part == .beforeClone }, writer: writer)
+        pending = all.filter { $0.part == .afterClone }
+        pendingWriter = writer
+        if pending.isEmpty { try createAfterClone() }
+    }
+
+    /// The second half of `create` (nothing if it has run).
+    public func createAfterClone() throws {
+        guard let writer = pendingWriter else { return }
+        let rest = pending
+        pending = []
+        pendingWriter = nil
+        try make(rest, writer: writer)
+        report(writer.warnings)
+    }
+
+    private var pending: [CgroupPiece] = []
+    private var pendingWriter: CgroupWriter?
+
+    private func make(_ pieces: [CgroupPiece], writer: CgroupWriter) throws {
         do {
-            try driver.create(for: r)
-            try driver.apply(r, devices: devices, writer: writer, update: false)
+            for p in pieces {
+                try p.driver.create(for: p.resources)
+                try p.driver.apply(p.resources, devices: p.devices, writer: writer, update: false)
+            }
         } catch {
             try? destroy()
             throw error
         }
-        report(writer.warnings)
     }
 
     /// Changes the limits of a live container. Only the fields set in
@@ -112,11 +142,13 @@ public final class ContainerCgroup {
     /// Moves a process into the cgroup in every hierarchy.
     public func add(pid: Int32) throws { try driver.add(pid: pid) }
 
-    /// Opens what a process about to be cloned needs to enter this cgroup by
-    /// itself (see `CgroupPlacement`); the launcher hands it to the trampoline.
-    public func placement() throws -> CgroupPlacement {
+    /// Opens what a process needs to enter this cgroup by itself (see
+    /// `CgroupPlacement`): for one part, or (nil) for all of it.
+    public func placement(_ part: CgroupPart? = nil) throws -> CgroupPlacement {
         let p = CgroupPlacement()
-        try driver.prepare(p)
+        for piece in driver.pieces(Resources(), devices: nil) where part == nil || piece.part == part {
+            try piece.driver.prepare(p)
+        }
         return p
     }
 

@@ -88,7 +88,9 @@ public struct Container {
                 let rule = DeviceCgroup(allow: true, type: d.type == "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm")
                 cgroup.alwaysAllowedDevices.append(try DeviceRule(rule, field: "linux.devices[\(i)]"))
             }
-            try cgroup.create(resources: spec.linux?.resources)
+            // What init is cloned into (cgroup v2) now; the rest (v1) while it
+            // starts, in `spawn`. Every value is checked here, before the clone.
+            try cgroup.createBeforeClone(resources: spec.linux?.resources)
             cgroupCreated = true
             let launch = try InitLauncher(spec: spec, consoleSocket: options.consoleSocket, fifo: fifo)
             launch.stdio = options.stdio

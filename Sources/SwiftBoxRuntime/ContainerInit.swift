@@ -12,6 +12,23 @@ import SwiftBoxSeccomp
 public enum ContainerInit {
     /// The environment variable naming the init channel's descriptor.
     static let channelVariable = "_SWIFTBOX_INIT_FD"
+    /// How init's error names the cgroup file it could not write ("join cgroup N").
+    static let joinFailure = "join cgroup "
+
+    /// Writes this process (one thread: "0" is itself) into the cgroup v1
+    /// hierarchies whose `tasks` files the runtime sends first on the channel,
+    /// before anything of the container's is read or run. A `tasks` write of
+    /// oneself takes no global lock, unlike the runtime writing init's pid to
+    /// `cgroup.procs` (see `CgroupPart` and `CgroupPlacement`).
+    static func enterCgroups(channel: Int32) throws {
+        var fds = [Int32](repeating: -1, count: 16)
+        let n = sb_recv_fds(channel, &fds, 16)
+        if n < 0 { throw SwiftBoxError.system("receive the cgroup descriptors") }
+        for i in 0..<Int(n) {
+            defer { close(fds[i]) }
+            if write(fds[i], "0", 1) != 1 { throw SwiftBoxError.system("\(joinFailure)\(i)") }
+        }
+    }
 
     /// Entry point; never returns.
     public static func main() -> Never {
@@ -29,15 +46,17 @@ public enum ContainerInit {
         unsetenv(channelVariable)
         let channel = InitChannel(fd: fd)
         do {
+            try enterCgroups(channel: fd)
             guard let request = try channel.receive(InitRequest.self) else { exit(1) }
             let spec = try request.spec ?? JSONDocument.decode(Spec.self, from: channel.receiveFrame(), file: "config.json",
                                                                 userInfo: [.parentHandled: true])
             let seccomp = try request.seccompFlags.map {
                 try SeccompProgram(filter: channel.receiveFrame(), flags: SeccompFlags(rawValue: $0))
             }
-            // The parent sent the request only after putting us in our cgroup,
-            // so a cgroup namespace made now is rooted at the container's own
-            // cgroup. Note our host cgroup paths first: /sys/fs/cgroup binds need them.
+            // We are in our cgroups now (cloned into the v2 one, and wrote
+            // ourselves into the v1 ones above), so a cgroup namespace made now
+            // is rooted at the container's own cgroup. Note our host cgroup
+            // paths first: /sys/fs/cgroup binds need them.
             let hostCgroups = (try? FS.readString("/proc/self/cgroup")) ?? ""
             if request.newCgroup == true && sb_unshare(SB_CLONE_NEWCGROUP) != 0 {
                 throw SwiftBoxError.system("create the cgroup namespace")

@@ -50,6 +50,8 @@ final class InitLauncher {
     var newSession = false
     /// The cgroup descriptors the trampoline child enters its cgroups with.
     private var placement: CgroupPlacement?
+    /// The ones sent to init, which enters those cgroups itself.
+    private var sentPlacement: CgroupPlacement?
     /// Where the trampoline reports that it has unshared (time namespace), or -1.
     private var readyFD: Int32 = -1
 
@@ -129,8 +131,9 @@ final class InitLauncher {
     }
 
     /// Clones the trampoline (create) and returns init's pid once it has its
-    /// maps (new user namespace). The child enters its cgroups by itself,
-    /// before it execs init (see `CgroupPlacement`).
+    /// maps (new user namespace). `cgroup` has made what init is cloned into
+    /// (`createBeforeClone`); the rest is made here while init starts, and
+    /// init writes itself into it before it reads its request (see `CgroupPart`).
     func spawn(cgroup: ContainerCgroup) throws -> pid_t {
         var flags: Int32 = 0
         // time: unshared by the trampoline (clone cannot); cgroup: unshared by
@@ -141,7 +144,7 @@ final class InitLauncher {
         defer { close(gate.read); close(gate.write) }
         let exe = try Sys.open(initExecutable ?? Self.defaultInitExecutable, O_RDONLY)
         defer { close(exe) }
-        placement = try cgroup.placement()
+        placement = try cgroup.placement(.beforeClone)
         defer { placement?.close() }
         let unshare = newNamespaces.contains("time") ? SB_CLONE_NEWTIME : 0
         // The time namespace exists once the child has unshared it: only then
@@ -175,12 +178,24 @@ final class InitLauncher {
             if newNamespaces.contains("user") { try writeIDMaps(pid) }
             if newNamespaces.contains("time") { try writeTimeOffsets(pid) }
             if needsWait { try FS.writeAll(fd: gate.write, [1], what: "release init") }
+            try cgroup.createAfterClone()
+            let late = try cgroup.placement(.afterClone)
+            defer { late.close() }
+            sentPlacement = late
+            sendCgroupDescriptors(late.taskFiles)
         } catch {
             kill(pid, SIGKILL)
             _ = try? Sys.wait(pid)
             throw error
         }
         return pid
+    }
+
+    /// The first message on the init channel: the cgroup files init writes
+    /// itself into (none for exec, whose trampoline already did). If init is
+    /// gone, the send fails quietly and `converse` reports why.
+    private func sendCgroupDescriptors(_ fds: [Int32]) {
+        _ = fds.withUnsafeBufferPointer { sb_send_fds(parentSocket, $0.baseAddress, Int32(fds.count)) }
     }
 
     /// Forks the exec trampoline (joining, then forking once more so a joined
@@ -196,6 +211,7 @@ final class InitLauncher {
                                            becomeRoot: newNamespaces.contains("joined-user"), exe: exe)
         do {
             try FS.writeAll(fd: gate.write, [1], what: "release exec")
+            sendCgroupDescriptors([])
         } catch {
             kill(pid, SIGKILL)
             throw error
@@ -346,7 +362,13 @@ final class InitLauncher {
                 closeAll()
                 return
             case .error:
-                throw SwiftBoxError(message.message ?? "init failed", errno: message.errno)
+                let text = message.message ?? "init failed"
+                if text.hasPrefix(ContainerInit.joinFailure),
+                   let n = Int(text.dropFirst(ContainerInit.joinFailure.count).prefix { $0.isNumber }),
+                   let path = sentPlacement?.path(reported: n) {
+                    throw SwiftBoxError.system("enter the container's cgroup (write to \(path))", errno: message.errno ?? EIO)
+                }
+                throw SwiftBoxError(text, errno: message.errno)
             case .proceed:
                 throw SwiftBoxError("unexpected message from init")
             }

@@ -105,6 +105,11 @@ int sb_capset(const struct sb_caps *caps);
 int sb_send_fd(int sock, int fd, const char *name);
 /// Receives one fd; returns it or -1.
 int sb_recv_fd(int sock);
+/// Sends `count` (0 to 16) descriptors with a one-byte message (MSG_NOSIGNAL).
+int sb_send_fds(int sock, const int *fds, int count);
+/// Receives the one-byte message of sb_send_fds and its descriptors (close-on-exec)
+/// into `fds`; returns how many, or -1.
+int sb_recv_fds(int sock, int *fds, int max);
 
 int sb_pidfd_open(pid_t pid);
 int sb_pidfd_send_signal(int pidfd, int sig);

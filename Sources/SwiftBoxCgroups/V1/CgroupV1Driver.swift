@@ -78,6 +78,8 @@ final class CgroupV1Driver: CgroupDriver {
         }
     }
 
+    var clonePart: CgroupPart { .afterClone }
+
     func prepare(_ placement: CgroupPlacement) throws {
         for (_, _, dir) in places { try placement.addTasks(dir: dir) }
     }

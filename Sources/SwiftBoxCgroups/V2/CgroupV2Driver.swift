@@ -119,6 +119,8 @@ final class CgroupV2Driver: CgroupDriver {
 
     func prepare(_ placement: CgroupPlacement) throws { try placement.setUnified(dir: dir) }
 
+    var clonePart: CgroupPart { .beforeClone }
+
     func processes() -> [Int32] { CgroupFiles.processes(in: dir) }
 
     func setFrozen(_ frozen: Bool) throws {

@@ -317,6 +317,13 @@ import SwiftBox
             ("linux.resources.unified[\"memory.nosuchfile\"]", {
                 $0.pids = Pids(limit: 5); $0.unified = ["memory.nosuchfile": "1"]
             }),
+            // Refused by the kernel (a new parent has no real-time budget) in a
+            // v1 hierarchy, which is written while init starts: init, already
+            // in the cgroup2 directory (clone3), is killed, or that directory
+            // could not be removed.
+            ("linux.resources.cpu.realtimeRuntime", {
+                $0.pids = Pids(limit: 5); $0.cpu = CPU(); $0.cpu!.realtimeRuntime = 10_000; $0.cpu!.realtimePeriod = 100_000
+            }),
         ]
         for (field, edit) in cases {
             let box = try sandbox(["true"], prefix: "bad", edit)
