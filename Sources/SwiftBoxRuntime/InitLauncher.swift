@@ -7,9 +7,10 @@ import SwiftBoxOCI
 import SwiftBoxCgroups
 import SwiftBoxSeccomp
 
-/// Starts `swiftbox init` through the C trampoline in new or joined namespaces,
-/// places it in its cgroup, writes user-namespace maps and time offsets, then
-/// talks to it over the init channel.
+/// Starts `swiftbox init` through the C trampoline in new or joined namespaces
+/// (cloned into its cgroup v2 directory), writes user-namespace maps and time
+/// offsets, hands it the cgroup v1 files it enters itself, then talks to it
+/// over the init channel.
 final class InitLauncher {
     static let flagByType: [String: Int32] = [
         "pid": SB_CLONE_NEWPID, "network": SB_CLONE_NEWNET, "mount": SB_CLONE_NEWNS, "ipc": SB_CLONE_NEWIPC,
