@@ -12,7 +12,8 @@ import SwiftBoxSeccomp
 public enum ContainerInit {
     /// The environment variable naming the init channel's descriptor.
     static let channelVariable = "_SWIFTBOX_INIT_FD"
-    /// How init's error names the cgroup file it could not write ("join cgroup N").
+    /// How init (and the trampoline, in C) name the cgroup file they could not
+    /// write: "join cgroup N".
     static let joinFailure = "join cgroup "
 
     /// Writes this process (one thread: "0" is itself) into the cgroup v1

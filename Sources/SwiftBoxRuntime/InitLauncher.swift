@@ -326,11 +326,17 @@ final class InitLauncher {
         guard let line, let text = Optional(String(decoding: line, as: UTF8.self)),
               let colon = text.lastIndex(of: ":"), let code = Int32(text[text.index(after: colon)...]) else { return nil }
         let step = String(text[..<colon])
-        let prefix = "join cgroup "
-        if step.hasPrefix(prefix), let n = Int(step.dropFirst(prefix.count)), let path = placement?.path(reported: n) {
-            return .system("enter the container's cgroup (write to \(path))", errno: code)
-        }
-        return .system("\(step) while starting the container's init", errno: code)
+        return cgroupJoinError(step, in: placement, errno: code)
+            ?? .system("\(step) while starting the container's init", errno: code)
+    }
+
+    /// "join cgroup N" (from the trampoline or init) as the file it could not
+    /// write, N counting the descriptors of `placement`.
+    private func cgroupJoinError(_ text: String, in placement: CgroupPlacement?, errno code: Int32) -> SwiftBoxError? {
+        guard text.hasPrefix(ContainerInit.joinFailure),
+              let n = Int(text.dropFirst(ContainerInit.joinFailure.count).prefix { $0.isNumber }),
+              let path = placement?.path(reported: n) else { return nil }
+        return .system("enter the container's cgroup (write to \(path))", errno: code)
     }
 
     /// Sends the request and answers init until it reports `created` (or fails).
@@ -364,12 +370,8 @@ final class InitLauncher {
                 return
             case .error:
                 let text = message.message ?? "init failed"
-                if text.hasPrefix(ContainerInit.joinFailure),
-                   let n = Int(text.dropFirst(ContainerInit.joinFailure.count).prefix { $0.isNumber }),
-                   let path = sentPlacement?.path(reported: n) {
-                    throw SwiftBoxError.system("enter the container's cgroup (write to \(path))", errno: message.errno ?? EIO)
-                }
-                throw SwiftBoxError(text, errno: message.errno)
+                throw cgroupJoinError(text, in: sentPlacement, errno: message.errno ?? EIO)
+                    ?? SwiftBoxError(text, errno: message.errno)
             case .proceed:
                 throw SwiftBoxError("unexpected message from init")
             }
