@@ -101,15 +101,21 @@ enum CgroupFiles {
     /// Removes `dir` (retrying while the kernel still counts dying tasks), then
     /// each parent up to `mount` that swiftbox created and that is now empty.
     static func removeDirectory(_ dir: String, mount: String) throws {
-        guard FS.exists(dir) else { return }
-        // Child cgroups the container made (cgroup namespace) go first.
-        for name in FS.subdirectories(dir) {
-            try removeDirectory(dir + "/" + name, mount: dir)
-        }
+        // rmdir first: child cgroups (the container's own, through its cgroup
+        // namespace) are looked for only when it reports the directory busy.
         var tries = 0
+        var childrenRemoved = false
         while rmdir(dir) != 0 {
             let e = errno
-            if e == ENOENT { break }
+            if e == ENOENT {
+                if tries == 0 && !childrenRemoved { return } // never there: leave the parents alone
+                break
+            }
+            if e == EBUSY && !childrenRemoved {
+                childrenRemoved = true
+                for name in FS.subdirectories(dir) { try removeDirectory(dir + "/" + name, mount: dir) }
+                continue
+            }
             tries += 1
             if e != EBUSY || tries > 200 {
                 throw SwiftBoxError.system("remove cgroup \(dir)\(e == EBUSY ? " (processes are still in it)" : "")", errno: e)
@@ -119,7 +125,7 @@ enum CgroupFiles {
         var parent = FS.dirname(dir)
         // `/swiftbox` is swiftbox's default parent even when an older version
         // created it without the mark.
-        while parent.count > mount.count && parent.hasPrefix(mount + "/")
+        while parent.utf8.count > mount.utf8.count && parent.hasPrefix(mount + "/")
                 && (isMarked(parent) || parent == mount + "/swiftbox") {
             // EBUSY/ENOTEMPTY: another container still lives there; leave it.
             if rmdir(parent) != 0 { break }

@@ -291,6 +291,28 @@ import SwiftBox
         #expect(box.leftovers().isEmpty)
     }
 
+    /// A container that makes cgroups of its own (cgroup namespace, writable
+    /// cgroup mount) and moves into one: delete removes them first.
+    @Test func deleteRemovesChildCgroupsTheContainerMade() throws {
+        let script = "mkdir /sys/fs/cgroup/pids/inner && echo $$ > /sys/fs/cgroup/pids/inner/cgroup.procs && echo moved && sleep 1000"
+        let box = try sandbox(["sh", "-c", script], prefix: "child", { $0.pids = Pids(limit: 20) }) { spec in
+            spec.mounts = spec.mounts?.map { m in
+                var m = m
+                if m.type == "cgroup" { m.options = (m.options ?? []).filter { $0 != "ro" } + ["rw"] }
+                return m
+            }
+        }
+        defer { box.cleanup() }
+        #expect(box.create().code == 0)
+        #expect(box.swiftbox(["start", box.id]).code == 0)
+        let cg = try cgroup(box)
+        let inner = try #require(cg.directories.first { $0.hasPrefix("/sys/fs/cgroup/pids/") }) + "/inner"
+        #expect(waitUntil(5) { !(((try? FS.readString(inner + "/cgroup.procs")) ?? "").isEmpty) }, "no process moved into \(inner)")
+        #expect(box.swiftbox(["delete", "--force", box.id]).code == 0)
+        #expect(!FS.exists(inner))
+        #expect(box.leftovers().isEmpty)
+    }
+
     @Test func relativeCgroupsPathStartsAtOurOwnCgroupAndIsRemoved() throws {
         let rel = TestSupport.uniqueID("rel")
         let box = try sandbox(["true"], prefix: "rel", cgroupsPath: rel) { $0.pids = Pids(limit: 10) }
