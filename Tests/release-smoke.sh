@@ -2,15 +2,21 @@
 # Checks the binaries as shipped (images/build-release.sh: fully static
 # swiftbox and swiftbox-init) on this host; the Swift test suite runs the
 # debug build. A container with the default seccomp profile, the OCI
-# lifecycle, and an image loaded and unpacked (libarchive is linked in).
+# lifecycle, an image loaded and unpacked (libarchive is linked in), and
+# podman running a container with swiftbox as its runtime.
 #   Tests/release-smoke.sh BIN_DIR     (as root)
 set -eu
 bin=$(cd "${1:?usage: release-smoke.sh BIN_DIR}" && pwd)
 sb="$bin/swiftbox"
 work=$(mktemp -d /tmp/swiftbox-release-smoke.XXXXXX)
 root="$work/root"
+pm="$work/podman"
+podman() { env CONTAINERS_CONF="$pm/containers.conf" podman --root "$pm/storage" --runroot "$pm/run" \
+    --storage-driver vfs --cgroup-manager cgroupfs --events-backend none "$@"; }
+podman_cleanup() { podman rm -af -t 0 >/dev/null 2>&1; podman rmi -af >/dev/null 2>&1; umount -R "$pm/storage" "$pm/run" 2>/dev/null || true; }
 cleanup() {
     "$sb" --root "$root" delete --force smoke-2 >/dev/null 2>&1 || true
+    [ ! -d "$pm" ] || podman_cleanup
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,4 +48,14 @@ umoci repack --image "$work/layout:latest" "$work/umoci-bundle"
 "$sb" image load --store "$work/store" --quiet "$work/layout" >/dev/null || fail "image load failed"
 "$sb" image unpack --store "$work/store" latest "$work/unpacked" || fail "image unpack failed"
 [ -x "$work/unpacked/bin/busybox" ] || fail "the unpacked image lacks /bin/busybox"
+# podman with the static binary as its runtime (as docs/embedding.md configures it).
+mkdir -p "$pm"
+printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\nruntime = "swiftbox"\n[engine.runtimes]\nswiftbox = ["%s"]\n' "$sb" > "$pm/containers.conf"
+tar -C "$work/bundle/rootfs" -c . | podman import -q - localhost/swiftbox-smoke:latest >/dev/null || fail "podman import failed"
+set +e
+out=$(podman run --rm localhost/swiftbox-smoke:latest sh -c 'echo podman-ok; exit 4')
+code=$?
+set -e
+podman_cleanup
+[ "$code" -eq 4 ] && [ "$out" = "podman-ok" ] || fail "podman run with swiftbox: exit $code, output \"$out\" (expected 4, podman-ok)"
 echo "release-smoke: passed"
