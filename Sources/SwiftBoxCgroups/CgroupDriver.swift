@@ -17,10 +17,6 @@ protocol CgroupDriver: AnyObject {
     func apply(_ resources: Resources, devices: [DeviceRule]?, writer: CgroupWriter, update: Bool) throws
     /// Moves a process into the cgroup everywhere.
     func add(pid: Int32) throws
-    /// Opens what a new process needs to enter the cgroup by itself.
-    func prepare(_ placement: CgroupPlacement) throws
-    /// When this driver's directories must exist (see `CgroupPart`).
-    var clonePart: CgroupPart { get }
     /// The drivers that create and apply `r`, each with its share (the
     /// hybrid driver splits between its v1 and v2 sides).
     func pieces(_ r: Resources, devices: [DeviceRule]?) -> [CgroupPiece]
@@ -46,15 +42,24 @@ public enum CgroupPart: Sendable {
     case beforeClone, afterClone
 }
 
+/// A driver of one cgroup version (v1 or v2): the pieces the hybrid driver
+/// is made of.
+protocol CgroupVersionDriver: CgroupDriver {
+    /// When this driver's directories must exist (see `CgroupPart`).
+    var clonePart: CgroupPart { get }
+    /// Opens what a new process needs to enter the cgroup by itself.
+    func prepare(_ placement: CgroupPlacement) throws
+}
+
 /// One driver's share of creating a container's cgroup.
 struct CgroupPiece {
     var part: CgroupPart
-    var driver: CgroupDriver
+    var driver: CgroupVersionDriver
     var resources: Resources
     var devices: [DeviceRule]?
 }
 
-extension CgroupDriver {
+extension CgroupVersionDriver {
     func pieces(_ r: Resources, devices: [DeviceRule]?) -> [CgroupPiece] {
         [CgroupPiece(part: clonePart, driver: self, resources: r, devices: devices)]
     }

@@ -48,13 +48,6 @@ final class CgroupHybridDriver: CgroupDriver {
         try v2.add(pid: pid)
     }
 
-    func prepare(_ placement: CgroupPlacement) throws {
-        try v1.prepare(placement)
-        try v2.prepare(placement)
-    }
-
-    var clonePart: CgroupPart { .beforeClone }
-
     /// The cgroup2 side before the clone (init is cloned into it), the v1
     /// hierarchies while init starts; device rules go where `devices` lives.
     func pieces(_ r: Resources, devices: [DeviceRule]?) -> [CgroupPiece] {

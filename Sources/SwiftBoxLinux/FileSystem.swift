@@ -153,22 +153,24 @@ public enum FS {
         while let ent = readdir(dir) {
             let type = ent.pointee.d_type
             guard type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) else { continue }
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = entryName(ent)
             if name == "." || name == ".." { continue }
             if type == UInt8(DT_DIR) || isDirectory(path + "/" + name) { names.append(name) }
         }
         return names
     }
 
+    private static func entryName(_ ent: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafePointer(to: ent.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+    }
+
     /// The names read from an open directory stream, without `.` and `..`.
     public static func entries(of dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = entryName(ent)
             if name != "." && name != ".." { names.append(name) }
         }
         return names

@@ -5,7 +5,7 @@ import SwiftBoxLinux
 import SwiftBoxOCI
 
 /// cgroup v1: one directory per mounted hierarchy, each controller in its own.
-final class CgroupV1Driver: CgroupDriver {
+final class CgroupV1Driver: CgroupVersionDriver {
     /// Each v1 hierarchy and the container's directory in it.
     let places: [(hierarchy: CgroupHierarchy, path: String, dir: String)]
 

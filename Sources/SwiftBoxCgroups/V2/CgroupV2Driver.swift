@@ -6,7 +6,7 @@ import SwiftBoxOCI
 
 /// cgroup v2: one directory in the unified hierarchy; controllers are enabled
 /// for it through each ancestor's cgroup.subtree_control.
-final class CgroupV2Driver: CgroupDriver {
+final class CgroupV2Driver: CgroupVersionDriver {
     let hierarchy: CgroupHierarchy
     let path: String
     let dir: String
